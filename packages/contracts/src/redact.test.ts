@@ -19,6 +19,12 @@ describe('redaction', () => {
     expect(out).toContain(REDACTION_MARKER);
   });
 
+  it('leaves prose alone', () => {
+    const prose = 'WinRM Basic authentication is disabled; a Bearer token is needed; error code: 2; the password was wrong.';
+    expect(redactText(prose)).toBe(prose);
+    expect(redactText('{"refresh_token": "0.AAAbbb", "code": "BadRequest"}')).toBe(`{"refresh_token": "${REDACTION_MARKER}", "code": "BadRequest"}`);
+  });
+
   it('removes known secrets verbatim and credential headers by name', () => {
     expect(redactText('pw is s3cr3t-value', ['s3cr3t-value'])).toBe(`pw is ${REDACTION_MARKER}`);
     expect(redactHeaders({ Authorization: 'x', 'Content-Type': 'a', Cookie: ['c=1'] })).toEqual({

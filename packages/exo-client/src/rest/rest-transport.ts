@@ -1,0 +1,266 @@
+/**
+ * The REST transport: `POST {base}/adminapi/beta/{tenant}/InvokeCommand`, the only path Exchange Online serves since
+ * RPS was switched off (reference §2). One request per page; pages stream through `@odata.nextLink`.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  ExopsError,
+  ExopsErrorCode,
+  PSObject,
+  PSPrimitive,
+  buildBearerAuthorizationHeader,
+  createPSList,
+  headerValue,
+  isExopsError,
+} from '@exops/contracts';
+import type {
+  AccessToken,
+  CmdletTransport,
+  CommandInvocation,
+  CommandStreamEvent,
+  HttpResponse,
+  HttpTransport,
+  PSValue,
+} from '@exops/contracts';
+import { parseClixmlDocument } from '@exops/psrp';
+import { DEFAULT_RETRY_POLICY, abortError, isRetryableStatus, isTransientServiceError, retryDelayMs, sleep } from '../retry.js';
+import type { RetryPolicy } from '../retry.js';
+import { ExoCommandError, parseRestErrorResponse, parseServiceErrorRecord } from './errors.js';
+import { buildInvokeCommandBody } from './parameters.js';
+import { buildRoutingHint } from './routing.js';
+
+/** The paging warning the module filters out while it follows nextLink (reference §2.5). */
+const MORE_RESULTS_WARNING = 'There are more results available than are currently displayed.';
+const CLIENT_VERSION = '0.1.0';
+
+export interface RestTransportOptions {
+  readonly http: HttpTransport;
+  /** `https://outlook.office365.com` or the emulator's origin. */
+  readonly baseUrl: string;
+  /** The tenant in the URL: the delegated organization, else the token's tenant. */
+  readonly organization?: string | undefined;
+  /** `clixml` (the module's default: exact .NET types) or `json`. */
+  readonly responseFormat?: 'clixml' | 'json';
+  /** `Prefer: odata.maxpagesize`, 1 to 1000 (default 1000). */
+  readonly pageSize?: number;
+  readonly retry?: RetryPolicy;
+  /** Called for a 401 claims challenge: must return a fresh token obtained with those claims. */
+  readonly renewToken: (claims: string | undefined) => Promise<AccessToken>;
+  /** Told about each wait, for `--verbose`. */
+  readonly onRetry?: (info: { attempt: number; delayMs: number; status: number | undefined; reason: string }) => void;
+  /** Counts HTTP requests, for tests and diagnostics. */
+  readonly onRequest?: (url: string) => void;
+  readonly random?: () => number;
+}
+
+interface InvokeCommandPage {
+  readonly value?: unknown[];
+  readonly '@odata.nextLink'?: string;
+  readonly '@adminapi.warnings'?: unknown[];
+  readonly '@adminapi.errors'?: unknown[];
+}
+
+/** Extracts the `claims` parameter of a `WWW-Authenticate: Bearer ... claims="<base64>"` challenge. */
+export function parseClaimsChallenge(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const m = /claims="([^"]+)"/i.exec(header);
+  if (m?.[1] === undefined) return undefined;
+  const raw = m[1];
+  // Entra sends the claims base64-encoded in the challenge; MSAL wants the JSON.
+  if (raw.trimStart().startsWith('{')) return raw;
+  try {
+    const decoded = Buffer.from(raw, 'base64').toString('utf8');
+    return decoded.trimStart().startsWith('{') ? decoded : raw;
+  } catch {
+    return raw;
+  }
+}
+
+/** A JSON value of the `json` response format as a PS value (objects become PSObjects with adapted properties). */
+export function jsonToPSValue(value: unknown): PSValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && value >= -2147483648 && value <= 2147483647) return value;
+    return Number.isInteger(value) ? new PSPrimitive('I64', BigInt(value)) : new PSPrimitive('Db', value);
+  }
+  if (Array.isArray(value)) return createPSList(value.map(jsonToPSValue));
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([k]) => !k.startsWith('@odata.') && !k.includes('@odata.'));
+    return new PSObject({ adapted: entries.map(([k, v]) => [k, jsonToPSValue(v)] as [string, PSValue]) });
+  }
+  return String(value);
+}
+
+export class RestTransport implements CmdletTransport {
+  readonly kind = 'rest' as const;
+  readonly connectionId = randomUUID();
+  private readonly options: RestTransportOptions;
+  private closed = false;
+
+  constructor(options: RestTransportOptions) {
+    this.options = options;
+  }
+
+  /** REST keeps no server-side session: opening only checks that the transport was not closed. */
+  open(): Promise<void> {
+    if (this.closed) return Promise.reject(new ExopsError(ExopsErrorCode.EXO_SESSION_LOST, 'This session was closed.', { remedy: 'Connect again.' }));
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+
+  /** The InvokeCommand URL for this session's tenant. */
+  invokeCommandUrl(token: AccessToken): string {
+    const organization = this.options.organization ?? token.tenantId;
+    return `${this.options.baseUrl.replace(/\/$/, '')}/adminapi/beta/${encodeURIComponent(organization)}/InvokeCommand`;
+  }
+
+  async *invoke(invocation: CommandInvocation, initialToken: AccessToken): AsyncGenerator<CommandStreamEvent> {
+    const { cmdlet, parameters, signal } = invocation;
+    const body = buildInvokeCommandBody(cmdlet, parameters);
+    const requestId = randomUUID();
+    let token = initialToken;
+    let url: string | undefined = this.invokeCommandUrl(token);
+    let pages = 0;
+    let received = 0;
+    while (url !== undefined) {
+      if (signal?.aborted === true) throw abortError(signal);
+      let response: HttpResponse;
+      try {
+        ({ response, token } = await this.requestPage(url, body, cmdlet, parameters, token, requestId, signal));
+      } catch (error) {
+        if (pages > 0 && isExopsError(error) && error.code !== ExopsErrorCode.ABORTED) {
+          throw new ExopsError(
+            ExopsErrorCode.EXO_STREAM_INTERRUPTED,
+            `${cmdlet} stopped after ${received} object(s) in ${pages} page(s): ${error.message}`,
+            { cause: error, remedy: error.remedy ?? 'Run the command again; the objects already received are complete and in order.', details: { received, pages } },
+          );
+        }
+        throw error;
+      }
+      pages += 1;
+      const page = this.parsePage(response, cmdlet);
+      const next = page['@odata.nextLink'];
+      for (const warning of page['@adminapi.warnings'] ?? []) {
+        const text = String(warning);
+        if (next !== undefined && text.includes(MORE_RESULTS_WARNING)) continue;
+        yield { type: 'warning', message: text };
+      }
+      for (const value of this.pageValues(page, cmdlet)) {
+        received += 1;
+        yield { type: 'output', value };
+      }
+      for (const item of page['@adminapi.errors'] ?? []) {
+        yield { type: 'error', record: parseServiceErrorRecord(typeof item === 'string' ? item : (item as { message?: unknown })) };
+      }
+      url = next;
+    }
+  }
+
+  private parsePage(response: HttpResponse, cmdlet: string): InvokeCommandPage {
+    const text = Buffer.from(response.body).toString('utf8');
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
+      return parsed as InvokeCommandPage;
+    } catch (cause) {
+      throw new ExopsError(ExopsErrorCode.EXO_SERVICE, `The service answered ${cmdlet} with a body that is not JSON (HTTP ${response.status}).`, {
+        cause,
+        remedy: 'A proxy may have replaced the answer: run `exo-doctor`, then try again.',
+      });
+    }
+  }
+
+  private *pageValues(page: InvokeCommandPage, cmdlet: string): Generator<PSValue> {
+    for (const item of page.value ?? []) {
+      const clixml = typeof item === 'object' && item !== null ? ((item as Record<string, unknown>)['_clixml'] ?? (item as Record<string, unknown>)['_cliXml']) : undefined;
+      if (typeof clixml === 'string') {
+        try {
+          yield* parseClixmlDocument(clixml);
+        } catch (cause) {
+          throw new ExopsError(ExopsErrorCode.EXO_SERVICE, `The CLIXML in the answer to ${cmdlet} could not be read.`, { cause, remedy: 'Run again with --transport rest and --response-format json to compare, and report it.' });
+        }
+      } else yield jsonToPSValue(item);
+    }
+  }
+
+  private async requestPage(
+    url: string,
+    body: string,
+    cmdlet: string,
+    parameters: CommandInvocation['parameters'],
+    token: AccessToken,
+    requestId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ response: HttpResponse; token: AccessToken }> {
+    const policy = this.options.retry ?? DEFAULT_RETRY_POLICY;
+    let renewedForClaims = false;
+    for (let attempt = 0; ; attempt += 1) {
+      const organization = this.options.organization ?? token.tenantId;
+      const hint = buildRoutingHint(token, parameters, organization);
+      const headers: Record<string, string> = {
+        authorization: buildBearerAuthorizationHeader(token),
+        accept: 'application/json',
+        'accept-charset': 'UTF-8',
+        'content-type': 'application/json',
+        'x-cmdletname': cmdlet,
+        'client-request-id': requestId,
+        prefer: `odata.maxpagesize=${this.options.pageSize ?? 1000}`,
+        'x-anchormailbox': hint.anchorMailbox,
+        'connection-id': this.connectionId,
+        'x-responseformat': this.options.responseFormat ?? 'clixml',
+        'x-serializationlevel': 'Partial',
+        'accept-language': 'en-US',
+        'x-clientmoduleversion': CLIENT_VERSION,
+        'x-clientapplication': 'exops',
+        ...(hint.parameterBased ? { 'parameter-based-routing': 'true' } : {}),
+      };
+      this.options.onRequest?.(url);
+      let response: HttpResponse | undefined;
+      let failure: unknown;
+      try {
+        response = await this.options.http.request({ method: 'POST', url, headers, body, ...(signal === undefined ? {} : { signal }), readTimeoutMs: 960_000 });
+      } catch (error) {
+        if (isExopsError(error) && error.code === ExopsErrorCode.ABORTED) throw error;
+        if (signal?.aborted === true) throw abortError(signal);
+        failure = error;
+      }
+      if (response !== undefined && response.status >= 200 && response.status < 300) return { response, token };
+      if (response !== undefined && response.status === 401 && !renewedForClaims) {
+        renewedForClaims = true;
+        token = await this.options.renewToken(parseClaimsChallenge(headerValue(response.headers, 'www-authenticate')));
+        continue;
+      }
+      const retryable =
+        failure !== undefined
+          ? isExopsError(failure) && (failure.code === ExopsErrorCode.NETWORK || failure.code === ExopsErrorCode.HTTP_TIMEOUT)
+          : response !== undefined && (isRetryableStatus(response.status) || (response.status >= 500 && isTransientServiceError(Buffer.from(response.body).toString('utf8'))));
+      if (!retryable || attempt >= policy.maxRetries) {
+        if (response !== undefined) {
+          const error = parseRestErrorResponse(response, cmdlet);
+          if (retryable) {
+            throw new ExoCommandError(error.code, { ...error.record, message: `${error.record.message} (Maximum retry count reached: ${attempt + 1} tries.)` }, {
+              status: response.status,
+              ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+              ...(error.remedy === undefined ? {} : { remedy: error.remedy }),
+            });
+          }
+          throw error;
+        }
+        throw failure;
+      }
+      const delayMs = retryDelayMs(policy, attempt + 1, response === undefined ? undefined : headerValue(response.headers, 'retry-after'), this.options.random);
+      this.options.onRetry?.({
+        attempt: attempt + 1,
+        delayMs,
+        status: response?.status,
+        reason: response === undefined ? (failure instanceof Error ? failure.message : String(failure)) : `HTTP ${response.status}`,
+      });
+      await sleep(delayMs, signal);
+    }
+  }
+}

@@ -1,0 +1,395 @@
+/**
+ * ExoSession: one connection to Exchange Online, whichever transport carries it. It owns what a long-running admin
+ * script needs and the V1 module lacked: the token renewed before each command, a dropped RPS shell reopened once
+ * without losing the caller's place, cancellation, and a session that is always released.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  CLOUD_ENVIRONMENTS,
+  ExopsError,
+  ExopsErrorCode,
+  getCloudEnvironment,
+  isExopsError,
+  resolveCloudEnvironment,
+} from '@exops/contracts';
+import type {
+  AccessToken,
+  CloudEnvironment,
+  CmdletParameters,
+  CmdletTransport,
+  CommandStreamEvent,
+  HttpTransport,
+  NetworkOptions,
+  PSErrorRecordInfo,
+  PSInformationInfo,
+  PSProgressInfo,
+  PSValue,
+  TokenProvider,
+  TransportKind,
+} from '@exops/contracts';
+import { abortError } from './retry.js';
+import type { RetryPolicy } from './retry.js';
+import { RestTransport } from './rest/rest-transport.js';
+
+/** Renew when fewer than this many seconds of the token are left: a command must not start on a dying token. */
+const TOKEN_MIN_VALIDITY_SECONDS = 300;
+
+export interface ExoSessionOptions {
+  /** The user to sign in as (`--upn`); checked against every token. */
+  readonly upn?: string | undefined;
+  /** An environment name (`O365Default`, ...) or a resolved environment (e.g. the emulator's). */
+  readonly environment?: string | CloudEnvironment | undefined;
+  readonly connectionUri?: string | undefined;
+  readonly authority?: string | undefined;
+  readonly restBaseUrl?: string | undefined;
+  /** Manage another tenant (partner / GDAP): its domain or tenant id. */
+  readonly delegatedOrganization?: string | undefined;
+  /** `auto` picks REST for the Exchange Online clouds and RPS for an explicit PowerShell endpoint URI. */
+  readonly transport?: 'auto' | TransportKind | undefined;
+  readonly tokenProvider: TokenProvider;
+  readonly signal?: AbortSignal | undefined;
+  readonly network?: NetworkOptions | undefined;
+  /** An HTTP transport to use instead of the default undici one (tests, custom stacks). */
+  readonly http?: HttpTransport | undefined;
+  readonly responseFormat?: 'clixml' | 'json' | undefined;
+  readonly pageSize?: number | undefined;
+  readonly retry?: RetryPolicy | undefined;
+  /** Builds the transport; the default knows REST and RPS. Exposed for tests and for other PSRP endpoints. */
+  readonly createTransport?: ((kind: TransportKind, context: TransportContext) => CmdletTransport) | undefined;
+}
+
+/** What a transport factory receives. */
+export interface TransportContext {
+  readonly environment: CloudEnvironment;
+  readonly http: HttpTransport;
+  readonly options: ExoSessionOptions;
+  readonly renewToken: (claims?: string) => Promise<AccessToken>;
+  readonly emit: (event: SessionNotice) => void;
+}
+
+/** Things a session tells its caller that are not command output. */
+export type SessionNotice =
+  | { readonly type: 'reconnected'; readonly reason: string }
+  | { readonly type: 'token-renewed'; readonly expiresOn: Date }
+  | { readonly type: 'retry'; readonly attempt: number; readonly delayMs: number; readonly reason: string };
+
+/** The events of an ExoSession (Node EventEmitter). */
+export interface ExoSessionEvents {
+  warning: [message: string, cmdlet: string];
+  verbose: [message: string, cmdlet: string];
+  debug: [message: string, cmdlet: string];
+  information: [record: PSInformationInfo, cmdlet: string];
+  progress: [record: PSProgressInfo, cmdlet: string];
+  error: [record: PSErrorRecordInfo, cmdlet: string];
+  notice: [notice: SessionNotice];
+}
+
+export interface InvokeOptions {
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** One command of a bulk run. */
+export interface BulkCommand {
+  readonly cmdlet: string;
+  readonly parameters?: CmdletParameters;
+}
+
+export interface BulkResult {
+  readonly index: number;
+  readonly output: PSValue[];
+  readonly errors: PSErrorRecordInfo[];
+  /** Set when the command failed as a whole. */
+  readonly error?: ExopsError;
+}
+
+/** Picks the transport `auto` means for these options. */
+export function chooseTransport(options: Pick<ExoSessionOptions, 'transport' | 'connectionUri'>, environment: CloudEnvironment): TransportKind {
+  if (options.transport === 'rest' || options.transport === 'rps') return options.transport;
+  if (options.connectionUri !== undefined) return 'rps';
+  return environment.restBaseUrl === undefined ? 'rps' : 'rest';
+}
+
+/** Resolves the environment and overrides of session options. */
+export function resolveSessionEnvironment(options: ExoSessionOptions): CloudEnvironment {
+  const base =
+    options.environment === undefined
+      ? CLOUD_ENVIRONMENTS.O365Default
+      : typeof options.environment === 'string'
+        ? getCloudEnvironment(options.environment)
+        : options.environment;
+  return resolveCloudEnvironment(base, {
+    connectionUri: options.connectionUri,
+    authority: options.authority,
+    restBaseUrl: options.restBaseUrl,
+  });
+}
+
+export class ExoSession extends EventEmitter<ExoSessionEvents> {
+  readonly environment: CloudEnvironment;
+  readonly transportKind: TransportKind;
+  private readonly options: ExoSessionOptions;
+  private readonly http: HttpTransport;
+  private readonly ownsHttp: boolean;
+  private readonly factory: (kind: TransportKind, context: TransportContext) => CmdletTransport;
+  private transport: CmdletTransport;
+  private token: AccessToken | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    options: ExoSessionOptions,
+    environment: CloudEnvironment,
+    http: HttpTransport,
+    ownsHttp: boolean,
+    factory: (kind: TransportKind, context: TransportContext) => CmdletTransport,
+  ) {
+    super();
+    this.options = options;
+    this.environment = environment;
+    this.http = http;
+    this.ownsHttp = ownsHttp;
+    this.factory = factory;
+    this.transportKind = chooseTransport(options, environment);
+    this.transport = this.newTransport();
+  }
+
+  /**
+   * Signs in (through the token provider), opens the transport and returns a ready session. On failure nothing is
+   * left open.
+   */
+  static async connect(options: ExoSessionOptions, defaults: SessionDefaults): Promise<ExoSession> {
+    const environment = resolveSessionEnvironment(options);
+    const ownsHttp = options.http === undefined;
+    const http = options.http ?? defaults.createHttp(options.network);
+    const factory = options.createTransport ?? defaults.createTransport;
+    const session = new ExoSession(options, environment, http, ownsHttp, factory);
+    try {
+      if (options.signal?.aborted === true) throw abortError(options.signal);
+      const token = await session.currentToken();
+      await session.transport.open(token, options.signal);
+      return session;
+    } catch (error) {
+      await session.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The user this session acts as (from the token), or undefined before the first token / for app-only. */
+  get user(): string | undefined {
+    return this.token?.user;
+  }
+
+  /** The token's tenant. */
+  get tenantId(): string | undefined {
+    return this.token?.tenantId;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private newTransport(): CmdletTransport {
+    return this.factory(this.transportKind, {
+      environment: this.environment,
+      http: this.http,
+      options: this.options,
+      renewToken: (claims) => this.renewToken(claims),
+      emit: (notice) => this.emit('notice', notice),
+    });
+  }
+
+  private async currentToken(signal?: AbortSignal): Promise<AccessToken> {
+    const previous = this.token;
+    const token = await this.options.tokenProvider.getToken({
+      minValiditySeconds: TOKEN_MIN_VALIDITY_SECONDS,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    this.token = token;
+    if (previous !== undefined && previous.token !== token.token) this.emit('notice', { type: 'token-renewed', expiresOn: token.expiresOn });
+    return token;
+  }
+
+  private async renewToken(claims?: string): Promise<AccessToken> {
+    const token = await this.options.tokenProvider.getToken({ forceRefresh: true, ...(claims === undefined ? {} : { claims }) });
+    this.token = token;
+    this.emit('notice', { type: 'token-renewed', expiresOn: token.expiresOn });
+    return token;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new ExopsError(ExopsErrorCode.EXO_SESSION_LOST, 'This session is closed.', { remedy: 'Connect again (ExoSession.connect or `exops connect`).' });
+    }
+  }
+
+  /**
+   * Runs a cmdlet and yields every event (output and records) in the order the server sent them. A shell the server
+   * dropped (token expiry, idle timeout) is reopened once if nothing had been received yet; after that the command
+   * fails with EXO_STREAM_INTERRUPTED saying how far it got.
+   */
+  async *invokeStream(cmdlet: string, parameters: CmdletParameters = {}, options: InvokeOptions = {}): AsyncGenerator<CommandStreamEvent> {
+    this.assertOpen();
+    const signal = anySignal(options.signal, this.options.signal);
+    let reopened = false;
+    for (;;) {
+      const token = await this.currentToken(signal);
+      let received = 0;
+      try {
+        for await (const event of this.transport.invoke({ cmdlet, parameters, ...(signal === undefined ? {} : { signal }) }, token)) {
+          received += 1;
+          yield event;
+        }
+        return;
+      } catch (error) {
+        if (signal?.aborted === true && !(isExopsError(error) && error.code === ExopsErrorCode.ABORTED)) throw abortError(signal);
+        if (!reopened && received === 0 && isExopsError(error) && error.code === ExopsErrorCode.EXO_SESSION_LOST && !this.closed) {
+          reopened = true;
+          await this.transport.close().catch(() => undefined);
+          this.transport = this.newTransport();
+          await this.transport.open(await this.renewToken(), signal);
+          this.emit('notice', { type: 'reconnected', reason: error.message });
+          continue;
+        }
+        if (received > 0 && isExopsError(error) && error.code === ExopsErrorCode.EXO_SESSION_LOST) {
+          throw new ExopsError(ExopsErrorCode.EXO_STREAM_INTERRUPTED, `${cmdlet} was cut off after ${received} event(s): ${error.message}`, {
+            cause: error,
+            remedy: 'The objects received so far are complete; run the command again (the session reconnects by itself).',
+            details: { received },
+          });
+        }
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Runs a cmdlet and yields its output objects as they arrive; warnings, verbose, information, progress and
+   * non-terminating errors go to the session's events.
+   */
+  async *invoke(cmdlet: string, parameters: CmdletParameters = {}, options: InvokeOptions = {}): AsyncGenerator<PSValue> {
+    for await (const event of this.invokeStream(cmdlet, parameters, options)) {
+      if (event.type === 'output') yield event.value;
+      else this.dispatch(event, cmdlet);
+    }
+  }
+
+  /** Runs a cmdlet to the end and returns its output and its non-terminating errors. */
+  async invokeAll(cmdlet: string, parameters: CmdletParameters = {}, options: InvokeOptions = {}): Promise<{ output: PSValue[]; errors: PSErrorRecordInfo[] }> {
+    const output: PSValue[] = [];
+    const errors: PSErrorRecordInfo[] = [];
+    for await (const event of this.invokeStream(cmdlet, parameters, options)) {
+      if (event.type === 'output') output.push(event.value);
+      else {
+        if (event.type === 'error') errors.push(event.record);
+        this.dispatch(event, cmdlet);
+      }
+    }
+    return { output, errors };
+  }
+
+  /**
+   * Runs many commands with at most `concurrency` in flight (within the service's limits), yielding each result as
+   * it completes. One command failing does not stop the others.
+   */
+  async *invokeMany(commands: Iterable<BulkCommand> | AsyncIterable<BulkCommand>, options: InvokeOptions & { concurrency?: number } = {}): AsyncGenerator<BulkResult> {
+    this.assertOpen();
+    const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 64));
+    const iterator = (Symbol.asyncIterator in commands ? commands[Symbol.asyncIterator]() : (commands as Iterable<BulkCommand>)[Symbol.iterator]()) as
+      | AsyncIterator<BulkCommand>
+      | Iterator<BulkCommand>;
+    const running = new Map<number, Promise<BulkResult>>();
+    let index = 0;
+    let exhausted = false;
+    const startNext = async (): Promise<void> => {
+      const next = await iterator.next();
+      if (next.done === true) {
+        exhausted = true;
+        return;
+      }
+      const i = index++;
+      const command = next.value;
+      running.set(
+        i,
+        this.invokeAll(command.cmdlet, command.parameters ?? {}, options).then(
+          (r) => ({ index: i, output: r.output, errors: r.errors }),
+          (error: unknown) => ({ index: i, output: [], errors: [], error: isExopsError(error) ? error : new ExopsError(ExopsErrorCode.INTERNAL, String(error), { cause: error }) }),
+        ),
+      );
+    };
+    while (!exhausted && running.size < concurrency) await startNext();
+    while (running.size > 0) {
+      const result = await Promise.race(running.values());
+      running.delete(result.index);
+      yield result;
+      if (options.signal?.aborted === true) throw abortError(options.signal);
+      if (!exhausted) await startNext();
+    }
+  }
+
+  private dispatch(event: CommandStreamEvent, cmdlet: string): void {
+    switch (event.type) {
+      case 'warning': this.emit('warning', event.message, cmdlet); break;
+      case 'verbose': this.emit('verbose', event.message, cmdlet); break;
+      case 'debug': this.emit('debug', event.message, cmdlet); break;
+      case 'information': this.emit('information', event.record, cmdlet); break;
+      case 'progress': this.emit('progress', event.record, cmdlet); break;
+      case 'error':
+        // EventEmitter throws on an unhandled 'error' event; a non-terminating cmdlet error must not crash callers.
+        if (this.listenerCount('error') > 0) this.emit('error', event.record, cmdlet);
+        break;
+      case 'output': break;
+    }
+  }
+
+  /** Releases the server-side session and the connections. Safe to call more than once. */
+  close(): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
+    this.closed = true;
+    this.closing = (async () => {
+      try {
+        await this.transport.close(this.token);
+      } finally {
+        if (this.ownsHttp) await this.http.close().catch(() => undefined);
+      }
+    })();
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** The defaults `connect` falls back on; `index.ts` supplies undici and both transports. */
+export interface SessionDefaults {
+  readonly createHttp: (network: NetworkOptions | undefined) => HttpTransport;
+  readonly createTransport: (kind: TransportKind, context: TransportContext) => CmdletTransport;
+}
+
+/** The REST transport for a context. */
+export function createRestTransport(context: TransportContext): RestTransport {
+  const base = context.environment.restBaseUrl;
+  if (base === undefined) {
+    throw new ExopsError(ExopsErrorCode.CLOUD, `${context.environment.displayName} has no REST endpoint.`, {
+      remedy: 'Use --transport rps with its connection URI, or give --rest-base-url.',
+    });
+  }
+  const o = context.options;
+  return new RestTransport({
+    http: context.http,
+    baseUrl: base,
+    organization: o.delegatedOrganization,
+    ...(o.responseFormat === undefined ? {} : { responseFormat: o.responseFormat }),
+    ...(o.pageSize === undefined ? {} : { pageSize: o.pageSize }),
+    ...(o.retry === undefined ? {} : { retry: o.retry }),
+    renewToken: (claims) => context.renewToken(claims),
+    onRetry: (info) => context.emit({ type: 'retry', attempt: info.attempt, delayMs: info.delayMs, reason: info.reason }),
+  });
+}
+
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length === 0) return undefined;
+  if (present.length === 1) return present[0];
+  return AbortSignal.any(present);
+}
