@@ -1,1 +1,23 @@
-export {};
+/**
+ * @exops/exo-client: Exchange Online PowerShell sessions over REST (InvokeCommand) and RPS (WS-Management + PSRP),
+ * streaming, self-healing and leak-free.
+ */
+export { ExoSession, chooseTransport, resolveSessionEnvironment } from './session.js';
+export type {
+  BulkCommand,
+  BulkResult,
+  ExoSessionEvents,
+  ExoSessionOptions,
+  InvokeOptions,
+  SessionNotice,
+  TransportContext,
+} from './session.js';
+export { createDefaultHttpTransport, createDefaultTransport, createRestTransport } from './defaults.js';
+export { RestTransport, jsonToPSValue, parseClaimsChallenge } from './rest/rest-transport.js';
+export type { RestTransportOptions } from './rest/rest-transport.js';
+export { buildInvokeCommandBody, encodeRestParameters, formatRestDate } from './rest/parameters.js';
+export { buildRoutingHint } from './rest/routing.js';
+export type { RoutingHint } from './rest/routing.js';
+export { ExoCommandError, GENERIC_SERVER_ERROR, parseRestErrorResponse, parseServiceErrorRecord, splitServiceErrorMessage } from './rest/errors.js';
+export { DEFAULT_RETRY_POLICY, TRANSIENT_SERVICE_EXCEPTIONS, isRetryableStatus, retryDelayMs } from './retry.js';
+export type { RetryPolicy } from './retry.js';

@@ -29,7 +29,7 @@ import type {
 } from '@exops/contracts';
 import { abortError } from './retry.js';
 import type { RetryPolicy } from './retry.js';
-import { RestTransport } from './rest/rest-transport.js';
+import { createDefaultHttpTransport, createDefaultTransport } from './defaults.js';
 
 /** Renew when fewer than this many seconds of the token are left: a command must not start on a dying token. */
 const TOKEN_MIN_VALIDITY_SECONDS = 300;
@@ -157,11 +157,12 @@ export class ExoSession extends EventEmitter<ExoSessionEvents> {
    * Signs in (through the token provider), opens the transport and returns a ready session. On failure nothing is
    * left open.
    */
-  static async connect(options: ExoSessionOptions, defaults: SessionDefaults): Promise<ExoSession> {
+  static async connect(options: ExoSessionOptions): Promise<ExoSession> {
     const environment = resolveSessionEnvironment(options);
     const ownsHttp = options.http === undefined;
-    const http = options.http ?? defaults.createHttp(options.network);
-    const factory = options.createTransport ?? defaults.createTransport;
+    const kind = chooseTransport(options, environment);
+    const http = options.http ?? createDefaultHttpTransport(options.network, kind);
+    const factory = options.createTransport ?? createDefaultTransport;
     const session = new ExoSession(options, environment, http, ownsHttp, factory);
     try {
       if (options.signal?.aborted === true) throw abortError(options.signal);
@@ -232,10 +233,13 @@ export class ExoSession extends EventEmitter<ExoSessionEvents> {
     const signal = anySignal(options.signal, this.options.signal);
     let reopened = false;
     for (;;) {
+      if (signal?.aborted === true) throw abortError(signal);
       const token = await this.currentToken(signal);
       let received = 0;
       try {
         for await (const event of this.transport.invoke({ cmdlet, parameters, ...(signal === undefined ? {} : { signal }) }, token)) {
+          // A transport that does not watch the signal itself still stops at the next event.
+          if (signal?.aborted === true) throw abortError(signal);
           received += 1;
           yield event;
         }
@@ -358,33 +362,6 @@ export class ExoSession extends EventEmitter<ExoSessionEvents> {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-/** The defaults `connect` falls back on; `index.ts` supplies undici and both transports. */
-export interface SessionDefaults {
-  readonly createHttp: (network: NetworkOptions | undefined) => HttpTransport;
-  readonly createTransport: (kind: TransportKind, context: TransportContext) => CmdletTransport;
-}
-
-/** The REST transport for a context. */
-export function createRestTransport(context: TransportContext): RestTransport {
-  const base = context.environment.restBaseUrl;
-  if (base === undefined) {
-    throw new ExopsError(ExopsErrorCode.CLOUD, `${context.environment.displayName} has no REST endpoint.`, {
-      remedy: 'Use --transport rps with its connection URI, or give --rest-base-url.',
-    });
-  }
-  const o = context.options;
-  return new RestTransport({
-    http: context.http,
-    baseUrl: base,
-    organization: o.delegatedOrganization,
-    ...(o.responseFormat === undefined ? {} : { responseFormat: o.responseFormat }),
-    ...(o.pageSize === undefined ? {} : { pageSize: o.pageSize }),
-    ...(o.retry === undefined ? {} : { retry: o.retry }),
-    renewToken: (claims) => context.renewToken(claims),
-    onRetry: (info) => context.emit({ type: 'retry', attempt: info.attempt, delayMs: info.delayMs, reason: info.reason }),
-  });
 }
 
 function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
