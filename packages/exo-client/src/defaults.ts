@@ -3,6 +3,7 @@ import { ExopsError, ExopsErrorCode } from '@exops/contracts';
 import type { CmdletTransport, HttpTransport, NetworkOptions, TransportKind } from '@exops/contracts';
 import { createUndiciHttpTransport } from '@exops/wsman';
 import { RestTransport } from './rest/rest-transport.js';
+import { createRpsTransport } from './rps/create-rps-transport.js';
 import type { TransportContext } from './session.js';
 
 /**
@@ -35,6 +36,5 @@ export function createRestTransport(context: TransportContext): RestTransport {
 }
 
 export function createDefaultTransport(kind: TransportKind, context: TransportContext): CmdletTransport {
-  if (kind === 'rest') return createRestTransport(context);
-  throw new ExopsError(ExopsErrorCode.CONFIG, 'The RPS transport is not available in this build.', { remedy: 'Use --transport rest.' });
+  return kind === 'rest' ? createRestTransport(context) : createRpsTransport(context);
 }

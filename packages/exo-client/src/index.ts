@@ -21,3 +21,18 @@ export type { RoutingHint } from './rest/routing.js';
 export { ExoCommandError, GENERIC_SERVER_ERROR, parseRestErrorResponse, parseServiceErrorRecord, splitServiceErrorMessage } from './rest/errors.js';
 export { DEFAULT_RETRY_POLICY, TRANSIENT_SERVICE_EXCEPTIONS, isRetryableStatus, retryDelayMs } from './retry.js';
 export type { RetryPolicy } from './retry.js';
+export {
+  EXOPS_SESSION_NAME_PREFIX,
+  listRemoteSessions,
+  parseRemoteSession,
+  removeRemoteSessions,
+  selectRemoteSessions,
+} from './remote-sessions.js';
+export type { RemoteSessionsOptions, RemoveSessionsResult, RemoveSessionsSelection } from './remote-sessions.js';
+export { RpsTransport } from './rps/rps-transport.js';
+export type { RpsNotice, RpsTransportOptions } from './rps/rps-transport.js';
+export { createRpsTransport } from './rps/create-rps-transport.js';
+export type { RpsTransportExtras } from './rps/create-rps-transport.js';
+export { closeRegisteredForExit, registerForExit, sessionIdsOpenInThisProcess, unregisterForExit } from './rps/exit-registry.js';
+export * from './rps/service-texts.js';
+export { formatRemoteSessions } from './remote-sessions.js';

@@ -233,19 +233,19 @@ export class ExoSession extends EventEmitter<ExoSessionEvents> {
     const signal = anySignal(options.signal, this.options.signal);
     let reopened = false;
     for (;;) {
-      if (signal?.aborted === true) throw abortError(signal);
+      if (isAborted(signal)) throw abortError(signal);
       const token = await this.currentToken(signal);
       let received = 0;
       try {
         for await (const event of this.transport.invoke({ cmdlet, parameters, ...(signal === undefined ? {} : { signal }) }, token)) {
           // A transport that does not watch the signal itself still stops at the next event.
-          if (signal?.aborted === true) throw abortError(signal);
+          if (isAborted(signal)) throw abortError(signal);
           received += 1;
           yield event;
         }
         return;
       } catch (error) {
-        if (signal?.aborted === true && !(isExopsError(error) && error.code === ExopsErrorCode.ABORTED)) throw abortError(signal);
+        if (isAborted(signal) && !(isExopsError(error) && error.code === ExopsErrorCode.ABORTED)) throw abortError(signal);
         if (!reopened && received === 0 && isExopsError(error) && error.code === ExopsErrorCode.EXO_SESSION_LOST && !this.closed) {
           reopened = true;
           await this.transport.close().catch(() => undefined);
@@ -362,6 +362,11 @@ export class ExoSession extends EventEmitter<ExoSessionEvents> {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** Read through a call so TypeScript does not narrow `aborted` across awaits. */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
 function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
