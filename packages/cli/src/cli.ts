@@ -13,6 +13,7 @@ import type { Argv } from 'yargs';
 import { catalogMap, cmdletMetadataFromInfo, findCmdlet, matchesWildcard, readCatalog, writeCatalog } from './catalog.js';
 import { createProviderFor, resolveConnection } from './connection.js';
 import type { ConnectionArgs, ResolvedConnection } from './connection.js';
+import { decodeCommand } from './commands/decode.js';
 import { createSessionProbes } from './doctor-probes.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { createInterruptScope } from './interrupt.js';
@@ -414,6 +415,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         conn.close();
       }
     })
+    .command(decodeCommand as never)
     .example(EXAMPLES)
     .epilogue('Exit codes: 0 ok, 1 the command reported errors, 2 bad input, 3 sign-in, 4 network/TLS/proxy, 5 the service refused, 130 interrupted.\nDocs: https://github.com/exops (README), `exops <command> --help`.')
     .demandCommand(1, 'Say what to do: exops connect, exops run <Cmdlet>, exops shell, exops doctor, ... (exops --help).')

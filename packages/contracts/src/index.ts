@@ -17,6 +17,7 @@ export type { HttpMethod, HttpRequest, HttpResponse, HttpTransport, NetworkOptio
 export {
   PSObject,
   PSPrimitive,
+  PS_JSON_CYCLE_MARKER,
   createPSDictionary,
   createPSEnum,
   createPSList,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPSDictionary, createPSEnum, createPSList, PSObject, PSPrimitive, psValueToDisplayString, psValueToJson } from './ps-object.js';
+import { PS_JSON_CYCLE_MARKER, createPSDictionary, createPSEnum, createPSList, PSObject, PSPrimitive, psValueToDisplayString, psValueToJson } from './ps-object.js';
 
 describe('psValueToJson', () => {
   it('keeps digits: exact integers as numbers, larger ones and decimals as strings', () => {
@@ -31,5 +31,28 @@ describe('psValueToJson', () => {
     expect(obj.get('other')).toBe(2);
     expect(obj.propertyNames()).toEqual(['Alias', 'Other']);
     expect(psValueToDisplayString(createPSList(['a', 'b']))).toBe('{a, b}');
+  });
+});
+
+describe('psValueToJson safety', () => {
+  it('maps a cycle to a marker instead of overflowing the stack', () => {
+    const self = new PSObject({ extended: [['Name', 'x']] });
+    self.extended.set('Self', self);
+    expect(psValueToJson(self)).toEqual({ Name: 'x', Self: PS_JSON_CYCLE_MARKER });
+  });
+
+  it('refuses exponential <Ref> expansion', () => {
+    let node = new PSObject({ extended: [['Leaf', 1]] });
+    for (let i = 0; i < 40; i += 1) node = new PSObject({ extended: [['a', node], ['b', node]] });
+    expect(() => psValueToJson(node)).toThrow(/expands to more than/);
+    const shared = new PSObject({ extended: [['v', 1]] });
+    expect(psValueToJson(new PSObject({ extended: [['a', shared], ['b', shared]] }))).toEqual({ a: { v: 1 }, b: { v: 1 } });
+  });
+
+  it('keeps a value or list that comes with properties', () => {
+    const str = new PSObject({ typeNames: ['System.String'], toStringValue: 'hello', value: 'hello', extended: [['PSComputerName', 'srv1']] });
+    expect(psValueToJson(str)).toEqual({ '@value': 'hello', PSComputerName: 'srv1' });
+    const list = new PSObject({ container: { kind: 'LST', items: [1, 2] }, extended: [['Count', 2]] });
+    expect(psValueToJson(list)).toEqual({ '@value': [1, 2], Count: 2 });
   });
 });

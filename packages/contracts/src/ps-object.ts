@@ -1,3 +1,5 @@
+import { ExopsError, ExopsErrorCode } from './errors.js';
+
 /**
  * The PowerShell object model exops hands to callers, identical whichever transport carried it ([MS-PSRP] 2.2.5).
  *
@@ -145,26 +147,58 @@ export type PSJson = string | number | boolean | null | PSJson[] | { [key: strin
 export interface PSJsonOptions {
   /** Put `"@types": [...]` first in each object. */
   readonly typed?: boolean;
+  /**
+   * The most values one call may produce. `<Ref>` reuse can make a small document name an exponential tree; past
+   * this bound the mapping throws instead of exhausting memory. Default 2,000,000.
+   */
+  readonly maxValues?: number;
 }
 
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+const DEFAULT_MAX_VALUES = 2_000_000;
+/** What a value that contains itself (a `<Ref>` to an enclosing object) maps to. */
+export const PS_JSON_CYCLE_MARKER = '[circular reference]';
 
 function numberOrString(value: number): PSJson {
   return Number.isFinite(value) ? value : String(value);
+}
+
+interface JsonWalk {
+  readonly typed: boolean;
+  readonly maxValues: number;
+  count: number;
+  readonly ancestors: Set<PSObject>;
 }
 
 /**
  * Maps a PowerShell value to JSON, losing no digits: integers stay numbers while exact (beyond 2^53 a decimal
  * string), decimals are decimal strings, NaN and infinities strings, byte arrays base64, SecureString
  * `{"@secureString": …}`, lists arrays, dictionaries objects, an object its adapted then extended properties, an
- * object with only a value and ToString (an enum) its ToString.
+ * object with only a value and ToString (an enum) its ToString. An object with properties and also a value or list
+ * keeps that under `"@value"`. Cycles map to {@link PS_JSON_CYCLE_MARKER}.
  */
 export function psValueToJson(value: PSValue | undefined, options: PSJsonOptions = {}): PSJson {
+  return toJson(value, { typed: options.typed === true, maxValues: options.maxValues ?? DEFAULT_MAX_VALUES, count: 0, ancestors: new Set() });
+}
+
+function toJson(value: PSValue | undefined, walk: JsonWalk): PSJson {
+  walk.count += 1;
+  if (walk.count > walk.maxValues) {
+    throw new ExopsError(ExopsErrorCode.PSRP_LIMIT, `The value expands to more than ${walk.maxValues} values (repeated <Ref> reuse).`, {
+      remedy: 'The data names the same objects over and over; print it without --json, or select fewer properties.',
+    });
+  }
   if (value === undefined || value === null) return null;
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return numberOrString(value);
   if (value instanceof PSPrimitive) return primitiveToJson(value);
-  return objectToJson(value, options);
+  if (walk.ancestors.has(value)) return PS_JSON_CYCLE_MARKER;
+  walk.ancestors.add(value);
+  try {
+    return objectToJson(value, walk);
+  } finally {
+    walk.ancestors.delete(value);
+  }
 }
 
 function primitiveToJson(p: PSPrimitive): PSJson {
@@ -187,26 +221,31 @@ function primitiveToJson(p: PSPrimitive): PSJson {
   }
 }
 
-function objectToJson(obj: PSObject, options: PSJsonOptions): PSJson {
-  const c = obj.container;
-  if (c !== undefined && obj.adapted.size === 0 && obj.extended.size === 0) {
-    if (c.kind === 'DCT') {
-      const out: { [key: string]: PSJson } = {};
-      if (options.typed === true) out['@types'] = obj.typeNames;
-      for (const [k, v] of c.entries) out[keyToString(k)] = psValueToJson(v, options);
-      return out;
-    }
-    return c.items.map((item) => psValueToJson(item, options));
+function containerToJson(c: PSContainer, obj: PSObject, walk: JsonWalk): PSJson {
+  if (c.kind === 'DCT') {
+    const out: { [key: string]: PSJson } = {};
+    if (walk.typed) out['@types'] = obj.typeNames;
+    for (const [k, v] of c.entries) out[keyToString(k)] = toJson(v, walk);
+    return out;
   }
-  if (obj.adapted.size === 0 && obj.extended.size === 0) {
+  return c.items.map((item) => toJson(item, walk));
+}
+
+function objectToJson(obj: PSObject, walk: JsonWalk): PSJson {
+  const c = obj.container;
+  const hasProperties = obj.adapted.size > 0 || obj.extended.size > 0;
+  if (!hasProperties) {
+    if (c !== undefined) return containerToJson(c, obj, walk);
     if (obj.value !== undefined && obj.toStringValue !== undefined) return obj.toStringValue;
-    if (obj.value !== undefined) return psValueToJson(obj.value, options);
+    if (obj.value !== undefined) return toJson(obj.value, walk);
     if (obj.toStringValue !== undefined) return obj.toStringValue;
   }
   const out: { [key: string]: PSJson } = {};
-  if (options.typed === true) out['@types'] = obj.typeNames;
-  for (const [k, v] of obj.adapted) out[k] = psValueToJson(v, options);
-  for (const [k, v] of obj.extended) if (!(k in out)) out[k] = psValueToJson(v, options);
+  if (walk.typed) out['@types'] = obj.typeNames;
+  if (c !== undefined) out['@value'] = containerToJson(c, obj, walk);
+  else if (obj.value !== undefined) out['@value'] = toJson(obj.value, walk);
+  for (const [k, v] of obj.adapted) out[k] = toJson(v, walk);
+  for (const [k, v] of obj.extended) if (!(k in out)) out[k] = toJson(v, walk);
   return out;
 }
 

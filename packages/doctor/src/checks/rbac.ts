@@ -2,6 +2,9 @@ import { ExopsErrorCode, isExopsError, redactText } from '@exops/contracts';
 import type { CheckOutcome, DoctorCheck } from '../types.js';
 import { fail, pass, warn } from './outcome.js';
 
+/** The service's words when remote PowerShell is off for the user, over RPS and REST. */
+const REMOTE_POWERSHELL_REFUSED = /access is denied|(?:not|n't) allowed to use remote ?powershell|RemotePowerShellNotEnabled/i;
+
 /** The remedy when remote PowerShell is off for the user (reference §3.2): only another admin can undo it. */
 export function remotePowerShellRemedy(upn: string): string {
   return (
@@ -39,9 +42,12 @@ export const rbacCheck: DoctorCheck = {
         user = await exchange.getUser(context.upn);
       } catch (error) {
         // A user with remote PowerShell off cannot run Get-User either: the service refuses the whole session.
+        // REST answers 403 with RemotePowerShellNotEnabledException ("User 'x' isn't allowed to use remote
+        // PowerShell ..."), which exo-client reports as access denied; RPS says "not allowed" / "Access is denied".
+        const exceptionType = isExopsError(error) ? error.details?.['exceptionType'] : undefined;
         const denied =
           (isExopsError(error) && error.code === ExopsErrorCode.EXO_REMOTE_POWERSHELL_DISABLED) ||
-          (error instanceof Error && /access is denied|not allowed to use remote powershell/i.test(error.message));
+          (error instanceof Error && REMOTE_POWERSHELL_REFUSED.test(`${error.message} ${typeof exceptionType === 'string' ? exceptionType : ''}`));
         if (!denied) throw error;
         return fail(
           `Exchange refused ${context.upn}'s session ("Access is denied"): remote PowerShell is probably disabled for the user.`,
