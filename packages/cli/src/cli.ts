@@ -141,8 +141,26 @@ async function loadCatalog(session: ExoSession, conn: ResolvedConnection, refres
   return cmdlets;
 }
 
+/** exops's one-letter options, which after a cmdlet name read as PowerShell parameters. */
+const SHORT_EXOPS_OPTIONS: Readonly<Record<string, string>> = { '-o': '--output', '-e': '--environment' };
+
 /** Checks the cmdlet and binds its arguments against the catalog when one is cached. */
 async function bindInvocation(cmdlet: string, tokens: readonly string[], session: ExoSession, conn: ResolvedConnection): Promise<{ cmdlet: string; parameters: CmdletParameters }> {
+  try {
+    return await bindInvocationWithCatalog(cmdlet, tokens, session, conn);
+  } catch (error) {
+    const short = tokens.find((t) => t in SHORT_EXOPS_OPTIONS);
+    if (isExopsError(error) && error.code === ExopsErrorCode.EXO_PARAMETER && short !== undefined) {
+      throw new ExopsError(error.code, error.message, {
+        cause: error,
+        remedy: `After the cmdlet name, '${short}' is a PowerShell parameter; exops's own options take two dashes there: ${SHORT_EXOPS_OPTIONS[short]}.`,
+      });
+    }
+    throw error;
+  }
+}
+
+async function bindInvocationWithCatalog(cmdlet: string, tokens: readonly string[], session: ExoSession, conn: ResolvedConnection): Promise<{ cmdlet: string; parameters: CmdletParameters }> {
   const cached = await readCatalog(catalogKey(session, conn));
   if (cached === undefined) return { cmdlet, parameters: bindArguments(tokens) };
   const meta = findCmdlet(cached.cmdlets, cmdlet);
@@ -192,6 +210,17 @@ export function splitRunArguments(argv: readonly string[]): { exops: string[]; p
   return { exops, powershell };
 }
 
+/** The index of the command word, past global options and their values (`exops -e Emulator run ...`). */
+function commandIndex(argv: readonly string[]): number {
+  for (let i = 0; i < argv.length; i += 1) {
+    const token = argv[i]!;
+    if (!token.startsWith('-')) return i;
+    const name = token.replace(/^--?/, '');
+    if (!name.includes('=') && VALUE_OPTIONS.has(name)) i += 1;
+  }
+  return -1;
+}
+
 function cliVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
@@ -206,18 +235,23 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   let exitCode: number = ExitCode.OK;
   let rawRun: { cmdlet: string; tokens: string[] } | undefined;
   let args = [...argv];
-  const runIndex = args.findIndex((a) => !a.startsWith('-'));
-  if (runIndex >= 0 && args[runIndex] === 'run' && args[runIndex + 1] !== undefined && !args[runIndex + 1]!.startsWith('-')) {
-    const split = splitRunArguments(args.slice(runIndex + 2));
-    rawRun = { cmdlet: args[runIndex + 1]!, tokens: split.powershell };
-    args = [...args.slice(0, runIndex + 2), ...split.exops];
+  const runIndex = commandIndex(args);
+  if (runIndex >= 0 && args[runIndex] === 'run') {
+    // exops options may come before the cmdlet too (`exops run --transport rest Get-Mailbox -ResultSize 5`): left to
+    // yargs, the cmdlet's parameters would be dropped without a word.
+    const split = splitRunArguments(args.slice(runIndex + 1));
+    const [cmdlet, ...tokens] = split.powershell;
+    if (cmdlet !== undefined && !cmdlet.startsWith('-')) {
+      rawRun = { cmdlet, tokens };
+      args = [...args.slice(0, runIndex + 1), cmdlet, ...split.exops];
+    }
   }
 
   const parser = globalOptions(yargs(args))
     .scriptName('exops')
     .version(cliVersion())
     .usage('$0 <command> [options]\n\nExchange Online PowerShell, natively, with MFA, on every OS.')
-    .command('connect', 'Sign in, open a session, run a quick test (Get-Mailbox -ResultSize 1) and remember the connection', (y) => y, async (a) => {
+    .command('connect', 'Sign in, open a session, run a quick test (Get-Mailbox -ResultSize 1) and remember the connection', (y) => y.example(EXAMPLES), async (a) => {
       const g = a as unknown as GlobalArgs;
       await withSession(g, io, 'connect', async (session, conn, signal) => {
         const { output } = await session.invokeAll('Get-Mailbox', { ResultSize: 1 }, { signal });
@@ -233,7 +267,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       });
     })
     .command('run <cmdlet> [parameters..]', 'Run a cmdlet with PowerShell-style parameters (-Name value, -Switch, -Flag:$false, a,b,c, @{Key=\'v\'})', (y) =>
-      y.positional('cmdlet', { type: 'string', describe: 'e.g. Get-Mailbox' }).positional('parameters', { type: 'string', array: true }).parserConfiguration({ 'unknown-options-as-args': true }),
+      y.positional('cmdlet', { type: 'string', describe: 'e.g. Get-Mailbox' }).positional('parameters', { type: 'string', array: true }).parserConfiguration({ 'unknown-options-as-args': true }).example(EXAMPLES),
     async (a) => {
       const g = a as unknown as GlobalArgs & { cmdlet: string };
       const tokens = rawRun?.tokens ?? [];

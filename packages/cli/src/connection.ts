@@ -206,7 +206,10 @@ export async function createProviderFor(conn: ResolvedConnection, mode: 'connect
     if (conn.flow === 'credential' && conn.upn !== undefined && process.env['EXOPS_PASSWORD'] !== undefined) {
       return createTokenProvider({ flow: 'credential', ...common, upn: conn.upn, password: process.env['EXOPS_PASSWORD'] });
     }
-    return createTokenProvider({ flow: 'silent', ...common, signInCommand: 'exops connect' } as CreateTokenProviderOptions);
+    // RPS signs in as another public client than REST, so a REST sign-in leaves no token for RPS: the remedy must
+    // name the transport, or `exops connect` would sign in for REST again and the RPS command would keep failing.
+    const signInCommand = common.protocol === 'rps' ? 'exops connect --transport rps' : 'exops connect';
+    return createTokenProvider({ flow: 'silent', ...common, signInCommand } as CreateTokenProviderOptions);
   }
   switch (conn.flow) {
     case 'device-code':

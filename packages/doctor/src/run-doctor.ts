@@ -125,7 +125,8 @@ export async function runDoctor(context: DoctorContext, options: RunDoctorOption
     options.onProgress?.({ type: 'start', id: check.id, title: check.title, index, count: selected.length });
     const started = performance.now();
     let outcome: CheckOutcome;
-    const failedDependency = check.dependsOn.find((d) => statusById.get(d) === 'fail' || blockedBy.has(d));
+    const dependencies = [...check.dependsOn, ...(check.dependsOnWhen?.(context) ?? [])];
+    const failedDependency = dependencies.find((d) => statusById.get(d) === 'fail' || blockedBy.has(d));
     if (failedDependency !== undefined) {
       const root = blockedBy.get(failedDependency) ?? failedDependency;
       blockedBy.set(check.id, root);

@@ -255,6 +255,11 @@ export interface DoctorCheck {
   readonly title: string;
   /** Checks whose failure makes this one meaningless; it is then skipped, naming the failed one. */
   readonly dependsOn: readonly DoctorCheckId[];
+  /**
+   * Further dependencies that hold only in some contexts, e.g. the authority served from the connection's own
+   * host (the emulator): a refused port there is the same failure, not a second one.
+   */
+  readonly dependsOnWhen?: (context: DoctorContext) => readonly DoctorCheckId[];
   /** Probes without which the check skips with "not available in this context". */
   readonly requires: readonly (keyof DoctorProbes)[];
   readonly timeoutMs: number;

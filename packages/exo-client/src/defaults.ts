@@ -7,11 +7,18 @@ import { createRpsTransport } from './rps/create-rps-transport.js';
 import type { TransportContext } from './session.js';
 
 /**
+ * Sockets per origin for REST: `invokeMany` runs up to this many commands at once; on one socket (HTTP/1.1, no
+ * pipelining) its concurrency would queue behind a single connection and buy nothing.
+ */
+const REST_CONNECTIONS_PER_ORIGIN = 32;
+
+/**
  * The undici transport. RPS gets two connections per origin: a Ctrl-C stop signal must not queue behind a Receive
- * that long-polls for up to the OperationTimeout on the only socket.
+ * that long-polls for up to the OperationTimeout on the only socket. REST keeps no server-side state per socket, so
+ * it gets enough for `invokeMany`.
  */
 export function createDefaultHttpTransport(network: NetworkOptions | undefined, kind: TransportKind): HttpTransport {
-  return createUndiciHttpTransport({ ...(network ?? {}), connectionsPerOrigin: kind === 'rps' ? 2 : 1 });
+  return createUndiciHttpTransport({ ...(network ?? {}), connectionsPerOrigin: kind === 'rps' ? 2 : REST_CONNECTIONS_PER_ORIGIN });
 }
 
 /** The REST transport for a session context. */

@@ -108,6 +108,13 @@ describe('ExoSession', () => {
     await session.close();
   });
 
+  it('keeps a cmdlet failure after output as the cmdlet error', async () => {
+    const failed = new ExopsError(ExopsErrorCode.EXO_CMDLET_ERROR, 'The pipeline failed.');
+    const session = await connect([new ScriptedTransport([{ events: [out('1')], error: failed }])]);
+    await expect(session.invokeAll('Get-Mailbox')).rejects.toBe(failed);
+    await session.close();
+  });
+
   it('runs bulk commands concurrently within the limit and keeps failures per command', async () => {
     const scripts = Array.from({ length: 6 }, (_, i) => (i === 3 ? { events: [], error: new ExopsError(ExopsErrorCode.EXO_CMDLET_ERROR, 'bad'), delayMs: 20 } : { events: [out(String(i))], delayMs: 20 }));
     const session = await connect([new ScriptedTransport(scripts)]);

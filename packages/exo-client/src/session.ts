@@ -11,6 +11,7 @@ import {
   getCloudEnvironment,
   isExopsError,
   resolveCloudEnvironment,
+  toExopsError,
 } from '@exops/contracts';
 import type {
   AccessToken,
@@ -30,6 +31,18 @@ import type {
 import { abortError } from './retry.js';
 import type { RetryPolicy } from './retry.js';
 import { createDefaultHttpTransport, createDefaultTransport } from './defaults.js';
+
+/**
+ * Errors that are the command's own outcome, not a cut in the stream: a cmdlet that fails after writing objects has
+ * failed, and says so itself.
+ */
+const COMMAND_OUTCOME_CODES: ReadonlySet<string> = new Set([
+  ExopsErrorCode.ABORTED,
+  ExopsErrorCode.EXO_STREAM_INTERRUPTED,
+  ExopsErrorCode.EXO_CMDLET_ERROR,
+  ExopsErrorCode.EXO_PARAMETER,
+  ExopsErrorCode.EXO_CMDLET_NOT_FOUND,
+]);
 
 /** Renew when fewer than this many seconds of the token are left: a command must not start on a dying token. */
 const TOKEN_MIN_VALIDITY_SECONDS = 300;
@@ -54,6 +67,11 @@ export interface ExoSessionOptions {
   readonly responseFormat?: 'clixml' | 'json' | undefined;
   readonly pageSize?: number | undefined;
   readonly retry?: RetryPolicy | undefined;
+  /**
+   * RPS only: when the session cap refuses a new session, delete this user's exops-named sessions that no transport of
+   * this process holds (left by a crashed or killed exops) and try once more. Default false.
+   */
+  readonly removeAbandonedSessions?: boolean | undefined;
   /** Builds the transport; the default knows REST and RPS. Exposed for tests and for other PSRP endpoints. */
   readonly createTransport?: ((kind: TransportKind, context: TransportContext) => CmdletTransport) | undefined;
 }
@@ -236,11 +254,13 @@ export class ExoSession extends EventEmitter<ExoSessionEvents> {
       if (isAborted(signal)) throw abortError(signal);
       const token = await this.currentToken(signal);
       let received = 0;
+      let objects = 0;
       try {
         for await (const event of this.transport.invoke({ cmdlet, parameters, ...(signal === undefined ? {} : { signal }) }, token)) {
           // A transport that does not watch the signal itself still stops at the next event.
           if (isAborted(signal)) throw abortError(signal);
           received += 1;
+          if (event.type === 'output') objects += 1;
           yield event;
         }
         return;
@@ -254,11 +274,17 @@ export class ExoSession extends EventEmitter<ExoSessionEvents> {
           this.emit('notice', { type: 'reconnected', reason: error.message });
           continue;
         }
-        if (received > 0 && isExopsError(error) && error.code === ExopsErrorCode.EXO_SESSION_LOST) {
-          throw new ExopsError(ExopsErrorCode.EXO_STREAM_INTERRUPTED, `${cmdlet} was cut off after ${received} event(s): ${error.message}`, {
+        // Any failure after output began (a lost shell, a reset or an HTTP error on an RPS Receive, which cannot be
+        // repeated without losing output) must say how far the stream got: a caller must never take it for the end.
+        if (received > 0 && !(isExopsError(error) && COMMAND_OUTCOME_CODES.has(error.code))) {
+          const cause = isExopsError(error) ? error : toExopsError(error);
+          throw new ExopsError(ExopsErrorCode.EXO_STREAM_INTERRUPTED, `${cmdlet} was cut off after ${objects} object(s): ${cause.message}`, {
             cause: error,
-            remedy: 'The objects received so far are complete; run the command again (the session reconnects by itself).',
-            details: { received },
+            remedy:
+              cause.code === ExopsErrorCode.EXO_SESSION_LOST
+                ? 'The objects received so far are complete; run the command again (the session reconnects by itself).'
+                : `The objects received so far are complete and in order; run the command again.${cause.remedy === undefined ? '' : ` ${cause.remedy}`}`,
+            details: { received: objects, events: received },
           });
         }
         throw error;

@@ -124,6 +124,14 @@ export function classifyInput(name: string, bytes: Uint8Array): ClassifiedInput 
   }
   const head = firstMarkup(text);
   if (head.startsWith('#< CLIXML')) return { kind: 'clixml', text };
+  if (/^<!DOCTYPE/i.test(head)) {
+    // Named on its own: "root element <!DOCTYPE" would hide that the file carries a DTD, the vehicle of entity attacks.
+    throw decodeError(
+      name,
+      'XML with a DOCTYPE (DTD), which neither WS-Management envelopes nor CLIXML ever carry; DTDs declare the entities of expansion and external-entity attacks, so the file is refused',
+      'Do not trust this file: WinRM and PowerShell never write a DTD, so it was made by something else or tampered with.',
+    );
+  }
   if (head.startsWith('<')) {
     const tag = /^<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)/.exec(head);
     if (tag !== null && tag[2] === 'Envelope') return { kind: 'envelopes', text };

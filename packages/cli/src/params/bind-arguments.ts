@@ -37,6 +37,11 @@ const COMMON_PARAMETERS: readonly ParameterMetadata[] = [
 
 const PARAMETER_TOKEN = /^-([A-Za-z_][\w]*)(:(.*))?$/s;
 
+/** Sets an own property: a parameter named `__proto__` is a (refused or passed-through) name, never the prototype. */
+function bind(bound: Record<string, CmdletParameterValue>, name: string, value: CmdletParameterValue): void {
+  Object.defineProperty(bound, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function bindingError(message: string, remedy: string): ExopsError {
   return new ExopsError(ExopsErrorCode.EXO_PARAMETER, message, { remedy });
 }
@@ -90,13 +95,13 @@ export function bindArguments(tokens: readonly string[], metadata?: CmdletMetada
     }
     if (m[2] !== undefined) {
       if (m[3] === '') throw bindingError(`Missing an argument for parameter '${name}'.`, `Write -${name}:value with no space after the colon.`);
-      bound[name] = parsePowerShellValue(m[3]!);
+      bind(bound, name, parsePowerShellValue(m[3]!));
       continue;
     }
     const next = tokens[i + 1];
     const nextIsParameter = next === undefined || PARAMETER_TOKEN.test(next);
     if (param?.isSwitch === true || (param === undefined && nextIsParameter)) {
-      bound[name] = true;
+      bind(bound, name, true);
       continue;
     }
     if (nextIsParameter) {
@@ -105,12 +110,12 @@ export function bindArguments(tokens: readonly string[], metadata?: CmdletMetada
         `Give a value after -${name}.`,
       );
     }
-    bound[name] = parsePowerShellValue(next);
+    bind(bound, name, parsePowerShellValue(next));
     i += 1;
   }
   if (positional.length > 0) bindPositional(positional, bound, metadata);
   if (metadata !== undefined) {
-    const missing = metadata.parameters.filter((p) => p.mandatory === true && !(p.name in bound));
+    const missing = metadata.parameters.filter((p) => p.mandatory === true && !Object.hasOwn(bound, p.name));
     if (missing.length > 0 && metadata.parameters.every((p) => p.mandatory !== true || missing.includes(p))) {
       // Only report when every mandatory parameter of the (single) parameter set is absent; sets are the server's to judge.
       throw bindingError(
@@ -123,7 +128,7 @@ export function bindArguments(tokens: readonly string[], metadata?: CmdletMetada
 }
 
 function bindPositional(values: readonly string[], bound: Record<string, CmdletParameterValue>, metadata: CmdletMetadata | undefined): void {
-  const slots = (metadata?.parameters ?? []).filter((p) => p.position !== undefined && !(p.name in bound)).sort((a, b) => a.position! - b.position!);
+  const slots = (metadata?.parameters ?? []).filter((p) => p.position !== undefined && !Object.hasOwn(bound, p.name)).sort((a, b) => a.position! - b.position!);
   values.forEach((raw, index) => {
     const slot = slots[index];
     if (slot === undefined) {
@@ -132,6 +137,6 @@ function bindPositional(values: readonly string[], bound: Record<string, CmdletP
         metadata === undefined ? 'Name the parameter, e.g. -Identity value.' : `Name the parameter; \`exops cmdlets ${metadata.name}\` lists them.`,
       );
     }
-    bound[slot.name] = parsePowerShellValue(raw);
+    bind(bound, slot.name, parsePowerShellValue(raw));
   });
 }

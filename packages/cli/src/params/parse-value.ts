@@ -6,8 +6,12 @@
 import { ExopsError, ExopsErrorCode } from '@exops/contracts';
 import type { CmdletParameterValue } from '@exops/contracts';
 
+/** Deepest `@(…)`/`@{…}` nesting read; recursion past it would overflow the stack, and no admin types that much. */
+const MAX_NESTING = 100;
+
 class Cursor {
   pos = 0;
+  depth = 0;
   constructor(readonly text: string) {}
   peek(): string {
     return this.text[this.pos] ?? '';
@@ -17,6 +21,9 @@ class Cursor {
   }
   skipSpace(): void {
     while (!this.atEnd() && /\s/.test(this.peek())) this.pos += 1;
+  }
+  enter(): void {
+    if (++this.depth > MAX_NESTING) this.fail(`@(…) and @{…} are nested deeper than ${MAX_NESTING} levels`);
   }
   fail(what: string): never {
     throw new ExopsError(ExopsErrorCode.EXO_PARAMETER, `Cannot read the value ${JSON.stringify(this.text)}: ${what} at position ${this.pos + 1}.`, {
@@ -76,6 +83,7 @@ function bareToValue(word: string): CmdletParameterValue {
 
 function readHashtable(c: Cursor): Record<string, CmdletParameterValue> {
   c.pos += 2; // @{
+  c.enter();
   const out: Record<string, CmdletParameterValue> = {};
   for (;;) {
     c.skipSpace();
@@ -85,6 +93,7 @@ function readHashtable(c: Cursor): Record<string, CmdletParameterValue> {
     }
     if (c.peek() === '}') {
       c.pos += 1;
+      c.depth -= 1;
       return out;
     }
     if (c.atEnd()) c.fail("the hashtable is not closed with '}'");
@@ -93,21 +102,25 @@ function readHashtable(c: Cursor): Record<string, CmdletParameterValue> {
     c.skipSpace();
     if (c.peek() !== '=') c.fail(`'=' is missing after the key '${key}'`);
     c.pos += 1;
-    out[key] = readExpression(c, ';}');
+    // defineProperty: a key such as `__proto__` is data, not the object's prototype.
+    Object.defineProperty(out, key, { value: readExpression(c, ';}'), enumerable: true, writable: true, configurable: true });
   }
 }
 
 function readArray(c: Cursor): CmdletParameterValue[] {
   c.pos += 2; // @(
+  c.enter();
   c.skipSpace();
   if (c.peek() === ')') {
     c.pos += 1;
+    c.depth -= 1;
     return [];
   }
   const value = readExpression(c, ')');
   c.skipSpace();
   if (c.peek() !== ')') c.fail("the array is not closed with ')'");
   c.pos += 1;
+  c.depth -= 1;
   return Array.isArray(value) ? [...value] : [value];
 }
 

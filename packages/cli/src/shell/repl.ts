@@ -88,13 +88,13 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     }
     await saveHistoryLine(options.historyFile, line).catch(() => undefined);
     running = new AbortController();
-    rl.pause();
+    // The input keeps flowing while the command runs: in raw mode Ctrl-C is a keypress that readline turns into its
+    // 'SIGINT' event, so pausing the input here would leave Ctrl-C unread until the command ended on its own.
     try {
       await options.run(line, running.signal);
       count += 1;
     } finally {
       running = undefined;
-      rl.resume();
     }
     rl.prompt();
   }

@@ -1,4 +1,5 @@
 import { CLOUD_ENVIRONMENTS, redactText, type ExchangeEnvironmentName } from '@exops/contracts';
+import { getConnectionOrigin } from '../context.js';
 import type { DoctorCheck, OidcDocument } from '../types.js';
 import { fail, pass, warn } from './outcome.js';
 
@@ -46,6 +47,8 @@ export const authorityCheck: DoctorCheck = {
   id: 'authority',
   title: 'Authority and cloud',
   dependsOn: ['dns', 'proxy'],
+  // The authority on the connection's own origin (the emulator) cannot answer when tcp or tls to it failed.
+  dependsOnWhen: (context) => (new URL(context.environment.authority).origin === getConnectionOrigin(context) ? ['tcp', 'tls'] : []),
   requires: ['oidc'],
   timeoutMs: 15_000,
   failureRemedy: 'The authority did not answer; check --authority and --environment, and the tls and proxy checks.',

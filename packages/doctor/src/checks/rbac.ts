@@ -1,6 +1,6 @@
 import { ExopsErrorCode, isExopsError, redactText } from '@exops/contracts';
 import type { CheckOutcome, DoctorCheck } from '../types.js';
-import { fail, pass, warn } from './outcome.js';
+import { fail, pass, skip, warn } from './outcome.js';
 
 /** The service's words when remote PowerShell is off for the user, over RPS and REST. */
 const REMOTE_POWERSHELL_REFUSED = /access is denied|(?:not|n't) allowed to use remote ?powershell|RemotePowerShellNotEnabled/i;
@@ -41,6 +41,14 @@ export const rbacCheck: DoctorCheck = {
       try {
         user = await exchange.getUser(context.upn);
       } catch (error) {
+        // With --transport rps on a tenant whose RPS is switched off, the refusal ("Access is denied") is the tenant's,
+        // not the user's: blaming RemotePowerShellEnabled would send the admin after the wrong switch.
+        if (isExopsError(error) && error.code === ExopsErrorCode.EXO_RPS_DISABLED) {
+          return skip(
+            `Could not check ${context.upn}'s permissions over RPS: RPS is switched off for this tenant (see the transports check).`,
+            redactText(error.message),
+          );
+        }
         // A user with remote PowerShell off cannot run Get-User either: the service refuses the whole session.
         // REST answers 403 with RemotePowerShellNotEnabledException ("User 'x' isn't allowed to use remote
         // PowerShell ..."), which exo-client reports as access denied; RPS says "not allowed" / "Access is denied".

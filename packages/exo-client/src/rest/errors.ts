@@ -124,7 +124,8 @@ export function parseRestErrorResponse(response: HttpResponse, cmdlet: string): 
   } catch {
     body = undefined;
   }
-  const err = body?.error;
+  // Any JSON may arrive (a proxy's page, `{"error":null}`): only an object is read as the service's error body.
+  const err = typeof body === 'object' && body !== null && typeof body.error === 'object' && body.error !== null ? body.error : undefined;
   let record: PSErrorRecordInfo;
   if (err === undefined) {
     const snippet = redactText(text.replace(/\s+/g, ' ').slice(0, 200));
@@ -136,7 +137,8 @@ export function parseRestErrorResponse(response: HttpResponse, cmdlet: string): 
       exceptionType: headerValue(response.headers, 'x-exceptiontype'),
     };
   } else {
-    const detail = err.details?.[0];
+    const first: unknown = Array.isArray(err.details) ? err.details[0] : undefined;
+    const detail = typeof first === 'object' && first !== null ? (first as ODataErrorDetail) : undefined;
     if (detail !== undefined && str(detail.message) !== undefined) record = parseServiceErrorRecord(detail);
     else {
       const inner = str(err.innererror?.internalexception?.message) ?? str(err.innererror?.message) ?? str(err.message) ?? GENERIC_SERVER_ERROR;

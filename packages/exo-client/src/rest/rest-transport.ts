@@ -76,18 +76,26 @@ export function parseClaimsChallenge(header: string | undefined): string | undef
   }
 }
 
+/** Deepest JSON nesting converted; Exchange objects nest a few levels, and recursion past this would overflow the stack. */
+const MAX_JSON_DEPTH = 256;
+
 /** A JSON value of the `json` response format as a PS value (objects become PSObjects with adapted properties). */
-export function jsonToPSValue(value: unknown): PSValue {
+export function jsonToPSValue(value: unknown, depth = 0): PSValue {
+  if (depth > MAX_JSON_DEPTH) {
+    throw new ExopsError(ExopsErrorCode.EXO_SERVICE, `The service answered with JSON nested deeper than ${MAX_JSON_DEPTH} levels.`, {
+      remedy: 'A proxy or a broken server sent this answer: run `exo-doctor`, then try again, or use --response-format clixml.',
+    });
+  }
   if (value === null || value === undefined) return null;
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (Number.isInteger(value) && value >= -2147483648 && value <= 2147483647) return value;
     return Number.isInteger(value) ? new PSPrimitive('I64', BigInt(value)) : new PSPrimitive('Db', value);
   }
-  if (Array.isArray(value)) return createPSList(value.map(jsonToPSValue));
+  if (Array.isArray(value)) return createPSList(value.map((item) => jsonToPSValue(item, depth + 1)));
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([k]) => !k.startsWith('@odata.') && !k.includes('@odata.'));
-    return new PSObject({ adapted: entries.map(([k, v]) => [k, jsonToPSValue(v)] as [string, PSValue]) });
+    return new PSObject({ adapted: entries.map(([k, v]) => [k, jsonToPSValue(v, depth + 1)] as [string, PSValue]) });
   }
   return String(value);
 }
@@ -127,7 +135,9 @@ export class RestTransport implements CmdletTransport {
     let url: string | undefined = this.invokeCommandUrl(token);
     let pages = 0;
     let received = 0;
+    const requested = new Set<string>();
     while (url !== undefined) {
+      requested.add(url);
       if (signal?.aborted === true) throw abortError(signal);
       let response: HttpResponse;
       try {
@@ -144,7 +154,7 @@ export class RestTransport implements CmdletTransport {
       }
       pages += 1;
       const page = this.parsePage(response, cmdlet);
-      const next = page['@odata.nextLink'];
+      const next = this.nextLinkOf(page, cmdlet, requested);
       for (const warning of page['@adminapi.warnings'] ?? []) {
         const text = String(warning);
         if (next !== undefined && text.includes(MORE_RESULTS_WARNING)) continue;
@@ -155,7 +165,7 @@ export class RestTransport implements CmdletTransport {
         yield { type: 'output', value };
       }
       for (const item of page['@adminapi.errors'] ?? []) {
-        yield { type: 'error', record: parseServiceErrorRecord(typeof item === 'string' ? item : (item as { message?: unknown })) };
+        yield { type: 'error', record: parseServiceErrorRecord(typeof item === 'string' ? item : typeof item === 'object' && item !== null ? (item as { message?: unknown }) : String(item)) };
       }
       url = next;
     }
@@ -163,16 +173,50 @@ export class RestTransport implements CmdletTransport {
 
   private parsePage(response: HttpResponse, cmdlet: string): InvokeCommandPage {
     const text = Buffer.from(response.body).toString('utf8');
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(text) as unknown;
+      parsed = JSON.parse(text) as unknown;
       if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
-      return parsed as InvokeCommandPage;
     } catch (cause) {
       throw new ExopsError(ExopsErrorCode.EXO_SERVICE, `The service answered ${cmdlet} with a body that is not JSON (HTTP ${response.status}).`, {
         cause,
         remedy: 'A proxy may have replaced the answer: run `exo-doctor`, then try again.',
       });
     }
+    // The members are iterated below: a member of the wrong type would escape as a TypeError.
+    for (const member of ['value', '@adminapi.warnings', '@adminapi.errors'] as const) {
+      const value = (parsed as Record<string, unknown>)[member];
+      if (value !== undefined && value !== null && !Array.isArray(value)) {
+        throw new ExopsError(ExopsErrorCode.EXO_SERVICE, `The service answered ${cmdlet} with "${member}" that is not an array (HTTP ${response.status}).`, {
+          remedy: 'A proxy or a broken server sent this answer: run `exo-doctor`, then try again.',
+        });
+      }
+    }
+    return parsed as InvokeCommandPage;
+  }
+
+  /**
+   * The next page's URL, if any. The bearer token goes with it, so it must stay on the origin the session talks to;
+   * a link already followed would loop for ever.
+   */
+  private nextLinkOf(page: InvokeCommandPage, cmdlet: string, requested: ReadonlySet<string>): string | undefined {
+    const next: unknown = page['@odata.nextLink'];
+    if (next === undefined || next === null) return undefined;
+    const refuse = (why: string): never => {
+      throw new ExopsError(ExopsErrorCode.EXO_SERVICE, `The service answered ${cmdlet} with an @odata.nextLink that ${why}.`, {
+        remedy: 'The objects received so far are complete; a proxy or a broken server sent this link: run `exo-doctor` and report it.',
+      });
+    };
+    if (typeof next !== 'string') return refuse('is not a string');
+    let origin: string;
+    try {
+      origin = new URL(next).origin;
+    } catch {
+      return refuse('is not a URL');
+    }
+    if (origin !== new URL(this.options.baseUrl).origin) return refuse(`points to another host (${origin}); the access token is not sent there`);
+    if (requested.has(next)) return refuse('repeats a page already read');
+    return next;
   }
 
   private *pageValues(page: InvokeCommandPage, cmdlet: string): Generator<PSValue> {

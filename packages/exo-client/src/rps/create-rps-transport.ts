@@ -13,6 +13,7 @@ export type RpsTransportExtras = Partial<Omit<RpsTransportOptions, 'http' | 'con
 export function createRpsTransport(context: TransportContext, extras: RpsTransportExtras = {}): RpsTransport {
   const o = context.options;
   return new RpsTransport({
+    removeAbandonedSessions: o.removeAbandonedSessions,
     ...extras,
     http: context.http,
     connectionUri: context.environment.rpsConnectionUri,

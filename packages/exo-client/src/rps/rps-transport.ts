@@ -642,6 +642,9 @@ export class RpsTransport implements CmdletTransport {
         if (shellId !== undefined && this.#token !== undefined) await this.#wsman.deleteShell(shellId);
       } catch (error) {
         if (hasCode(error, ExopsErrorCode.WSMAN_SHELL_NOT_FOUND)) return;
+        // The service refused the newest token as expired, so the older token the shell was opened with is expired
+        // too, and the service ended the shell with it (reference §1.8): nothing is left to delete.
+        if (hasCode(error, ExopsErrorCode.AUTH_TOKEN_EXPIRED)) return;
         throw new ExopsError(toExopsError(error).code, `The remote session ${shellId ?? ''} could not be closed: ${toExopsError(error).message}`, {
           cause: error,
           remedy: 'It ends by itself after its idle timeout; to free the slot now run `exops sessions remove --all` (or `Get-PSSession | Remove-PSSession`).',

@@ -37,6 +37,10 @@ function isNameEnd(c: number): boolean {
   return c === 0x20 || c === GT || c === SLASH || c === 0x0a || c === 0x09 || c === 0x0d || Number.isNaN(c);
 }
 
+function hasMarkup(text: string): boolean {
+  return text.indexOf('<!') >= 0 || text.indexOf('<?') >= 0;
+}
+
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
 }
@@ -64,8 +68,12 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
   // looking only at tags of that name (text and other tags are skipped with indexOf).
   private unitTag = '';
   private unitNesting = 0;
+  private unitOpen = '';
+  private unitClose = '';
+  private unitCareful = false;
   private needMore = false;
   private bufHasCR = false;
+  private bufHasMarkup = false;
   private inRoot = false;
   private started = false;
   private finished = false;
@@ -97,7 +105,10 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
     if (!this.started && text.length > 0) {
       if (this.buf.length === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
+    const joint = this.buf.length === 0 ? text : this.buf.slice(-1) + text.slice(0, 1);
     this.buf += text;
+    // Comments, CDATA or processing instructions anywhere in the buffer send the unit scan to its careful path.
+    if (!this.bufHasMarkup) this.bufHasMarkup = hasMarkup(text) || hasMarkup(joint);
     if (!this.bufHasCR && text.indexOf('\r') >= 0) this.bufHasCR = true;
     return this.guarded(() => this.process());
   }
@@ -127,6 +138,7 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
     }
     this.buf += tail;
     if (tail.indexOf('\r') >= 0) this.bufHasCR = true;
+    if (hasMarkup(this.buf)) this.bufHasMarkup = true;
     const entries = this.process();
     this.finished = true;
     if (this.unitStart >= 0 || this.depth > 0 || this.scan < this.buf.length) {
@@ -287,6 +299,9 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
             let nameEnd = lt + 1;
             while (!isNameEnd(buf.charCodeAt(nameEnd))) nameEnd++;
             this.unitTag = buf.slice(lt + 1, nameEnd);
+            this.unitOpen = `<${this.unitTag}`;
+            this.unitClose = `</${this.unitTag}`;
+            this.unitCareful = false;
             this.unitNesting = 1;
             this.depth++;
           }
@@ -305,6 +320,12 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
   // Finds the end of the current top-level element. Returns where scanning stopped; sets needMore when the buffer
   // ends before the element does.
   private scanUnit(from: number, out: ClixmlEntry[]): number {
+    // Fast path: jump between `<Name` and `</Name` with indexOf. Comments, CDATA and processing instructions could
+    // hide or fake those, so a unit containing `<!` or `<?` takes the careful tag-by-tag scan below.
+    if (!this.unitCareful) {
+      if (!this.bufHasMarkup) return this.jumpUnit(from, out);
+      this.unitCareful = true;
+    }
     const buf = this.buf;
     const tag = this.unitTag;
     const n = tag.length;
@@ -351,6 +372,49 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
         }
       } else if (buf.charCodeAt(gt - 1) !== SLASH && ++this.unitNesting > this.maxDepth) {
         throw limitError(`CLIXML nesting is deeper than ${this.maxDepth} elements`, { maxDepth: this.maxDepth });
+      }
+      p = gt + 1;
+    }
+  }
+
+  private jumpUnit(from: number, out: ClixmlEntry[]): number {
+    const buf = this.buf;
+    const open = this.unitOpen;
+    const close = this.unitClose;
+    let p = from;
+    for (;;) {
+      const c = buf.indexOf(close, p);
+      if (c < 0 || c + close.length >= buf.length) {
+        this.needMore = true;
+        return p;
+      }
+      for (let o = buf.indexOf(open, p); o >= 0 && o < c; o = buf.indexOf(open, p)) {
+        // `<` cannot occur inside a tag, so this start tag's `>` comes before the end tag found above.
+        p = o + open.length;
+        if (!isNameEnd(buf.charCodeAt(p))) continue;
+        const gt = this.tagEnd(p);
+        if (gt < 0 || gt > c) {
+          // Only malformed input (a `<` inside an attribute value) gets here: let the careful scan report it.
+          this.unitCareful = true;
+          return this.scanUnit(o, out);
+        }
+        if (buf.charCodeAt(gt - 1) !== SLASH && ++this.unitNesting > this.maxDepth) {
+          throw limitError(`CLIXML nesting is deeper than ${this.maxDepth} elements`, { maxDepth: this.maxDepth });
+        }
+        p = gt + 1;
+      }
+      p = c + close.length;
+      if (!isNameEnd(buf.charCodeAt(p))) continue;
+      const gt = buf.indexOf('>', p);
+      if (gt < 0) {
+        this.needMore = true;
+        return c;
+      }
+      if (--this.unitNesting === 0) {
+        this.unitTag = '';
+        this.depth--;
+        out.push(this.unit(gt + 1));
+        return gt + 1;
       }
       p = gt + 1;
     }
@@ -439,6 +503,7 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
     }
     this.buf = this.buf.slice(keep);
     this.bufHasCR = this.buf.indexOf('\r') >= 0;
+    this.bufHasMarkup = hasMarkup(this.buf);
     this.scan -= keep;
     if (this.unitStart >= 0) this.unitStart -= keep;
   }

@@ -149,6 +149,48 @@ function build(node: OrderedNode, scope: ReadonlyMap<string, string>, depth: num
 
 const FORBIDDEN = /<!(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i;
 
+/** Most attributes (namespace declarations included) on one element; Windows puts about 10 on s:Envelope. */
+const MAX_ATTRIBUTES = 256;
+
+/**
+ * Refuses an element with more than MAX_ATTRIBUTES attributes, and nesting deeper than MAX_DEPTH, before
+ * fast-xml-parser sees the text: its validator and parser slow down faster than linearly with the attribute count
+ * (100,000 attributes on one element cost ~3 s) and spend ~0.3 s on 100,000 levels, so a 16 MiB envelope could stall
+ * a client for tens of seconds. One pass over the tags, skipping comments, CDATA and processing instructions.
+ */
+function assertTagShape(text: string): void {
+  let depth = 0;
+  let i = text.indexOf('<');
+  while (i >= 0) {
+    const skipTo = text.startsWith('<!--', i) ? '-->' : text.startsWith('<![CDATA[', i) ? ']]>' : text.startsWith('<?', i) ? '?>' : undefined;
+    if (skipTo !== undefined) {
+      const end = text.indexOf(skipTo, i + 2);
+      i = end < 0 ? -1 : text.indexOf('<', end + skipTo.length);
+      continue;
+    }
+    const endTag = text.charCodeAt(i + 1) === 0x2f;
+    let count = 0;
+    let quote = 0;
+    let p = i + 1;
+    for (; p < text.length; p++) {
+      const c = text.charCodeAt(p);
+      if (quote !== 0) {
+        if (c === quote) quote = 0;
+      } else if (c === 0x22 || c === 0x27) {
+        quote = c;
+        if (++count > MAX_ATTRIBUTES) {
+          throw envelopeError(`An element has more than ${MAX_ATTRIBUTES} attributes; a WS-Management envelope never has that many.`, { maxAttributes: MAX_ATTRIBUTES });
+        }
+      } else if (c === 0x3e) break;
+    }
+    if (endTag) depth--;
+    else if (text.charCodeAt(p - 1) !== 0x2f && ++depth > MAX_DEPTH + 1) {
+      throw envelopeError(`XML nesting deeper than ${MAX_DEPTH} levels; a WS-Management envelope is never that deep.`);
+    }
+    i = text.indexOf('<', p);
+  }
+}
+
 /**
  * Parses an XML document into a namespace-resolved tree. Refuses DTDs and entity declarations, inputs above the
  * length bound, and anything not well-formed, each with an ExopsError WSMAN_ENVELOPE naming the problem.
@@ -165,6 +207,7 @@ export function parseXmlDocument(xml: string, options: XmlParseOptions = {}): Xm
   const text = xml.charCodeAt(0) === 0xfeff ? xml.slice(1) : xml;
   if (text.trim() === '') throw envelopeError('The envelope is empty.');
   if (FORBIDDEN.test(text)) throw envelopeError('The envelope contains a DOCTYPE or entity declaration; WS-Management forbids DTDs and they are refused.');
+  assertTagShape(text);
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (valid !== true) {
     throw envelopeError(`The envelope is not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col}).`, { line: valid.err.line, col: valid.err.col });

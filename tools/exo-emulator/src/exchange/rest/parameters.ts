@@ -10,9 +10,13 @@ export class ParameterDecodingError extends Error {}
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-function decodeValue(name: string, value: Json): CmdletParameterValue {
+/** [inf] Deepest nesting decoded: a body under the size limit can nest ~5 million levels, which recursion cannot take. */
+const MAX_PARAMETER_DEPTH = 64;
+
+function decodeValue(name: string, value: Json, depth = 0): CmdletParameterValue {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => decodeValue(name, item));
+  if (depth >= MAX_PARAMETER_DEPTH) throw new ParameterDecodingError(`Parameter '${name}': the value is nested deeper than ${MAX_PARAMETER_DEPTH} levels.`);
+  if (Array.isArray(value)) return value.map((item) => decodeValue(name, item, depth + 1));
   const type = value['@odata.type'];
   if (type === '#Exchange.ByteArrayType' || type === 'Exchange.ByteArrayType' || (type === undefined && 'Data' in value && Object.keys(value).length === 1)) {
     return decodeBytes(name, value['Data'] ?? null);
@@ -21,7 +25,7 @@ function decodeValue(name: string, value: Json): CmdletParameterValue {
   const out: Record<string, CmdletParameterValue> = {};
   for (const [key, inner] of Object.entries(value)) {
     if (key.includes('@odata.')) continue;
-    out[key] = decodeValue(name, inner);
+    out[key] = decodeValue(name, inner, depth + 1);
   }
   return out;
 }
