@@ -100,7 +100,8 @@ function globalOptions(y: Argv): Argv<GlobalArgs> {
 async function openConnection(args: GlobalArgs, io: CliIo, mode: 'connect' | 'reuse'): Promise<{ conn: ResolvedConnection; provider: TokenProvider }> {
   const profile = await readProfile();
   if (mode === 'reuse' && profile === undefined && args.upn === undefined && args.certificate === undefined && args.environment === undefined) {
-    throw new ExopsError(ExopsErrorCode.CONFIG, 'Not connected: there is no saved connection.', {
+    // A sign-in matter, not bad input: scripts that branch on exit code 3 ("sign in first") must see it here too.
+    throw new ExopsError(ExopsErrorCode.AUTH_INTERACTION_REQUIRED, 'Not connected: there is no saved connection.', {
       remedy: 'Run `exops connect --upn you@contoso.com` first (or pass the connection options to this command).',
     });
   }
@@ -468,6 +469,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr.write(formatError(error, { verbose, color: io.stderr.isTTY === true && (io.env['NO_COLOR'] ?? '') === '' && !argv.includes('--no-color') }));
     return isExopsError(error) ? exitCodeFor(error) : error instanceof Error && /Unknown|Not enough|Invalid values|Missing required/i.test(error.message) ? ExitCode.USAGE : ExitCode.COMMAND_ERRORS;
   }
+  // `exops decode` sets process.exitCode itself (2 for bad input); the bin assigns what main returns, so pass it on.
+  if (exitCode === ExitCode.OK && typeof process.exitCode === 'number' && process.exitCode !== 0) return process.exitCode;
   return exitCode;
 }
 

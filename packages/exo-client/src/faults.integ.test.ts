@@ -211,7 +211,6 @@ describe('Get-Mailbox over RPS under faults (10,000 objects)', () => {
       await emu.admin.clearFaults();
       await session.close();
     }
-    expect(await openSessions()).toEqual([]);
   });
 
   it('completes all 10,000 in order when the shell is lost before the first object (reopened once)', { timeout: 120_000 }, async () => {

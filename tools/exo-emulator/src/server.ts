@@ -199,7 +199,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       if (log !== undefined) log(formatAccessLine(clock.now(), method, target, status, Number(process.hrtime.bigint() - begun) / 1e6));
     };
     const send = (response: EmulatorResponse): void => {
-      const headers: Record<string, string | string[]> = { 'request-id': requestId, ...(response.headers ?? {}) };
+      // Every answer dates itself by the emulator's clock, as a server would: a test that shifts the clock sees the
+      // skew in every Date header (clock-skew diagnosis, token expiry), not only in the Exchange endpoints.
+      const headers: Record<string, string | string[]> = { 'request-id': requestId, date: clock.now().toUTCString(), ...(response.headers ?? {}) };
       const body = response.body === undefined ? undefined : typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
       if (body !== undefined) headers['content-length'] = String(body.length);
       outgoing.writeHead(response.status, headers);

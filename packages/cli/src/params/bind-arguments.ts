@@ -71,6 +71,20 @@ function resolveName(name: string, metadata: CmdletMetadata | undefined): Parame
 }
 
 /**
+ * A value token. A token with white space that is no PowerShell expression can only be a string the command shell
+ * has already unquoted (`exops run Set-Mailbox -DisplayName "Chris Green"`): bind it as that string, as PowerShell
+ * binds `-DisplayName "Chris Green"`. (The `exops shell` tokenizer keeps quotes, so no such token comes from there.)
+ */
+function parseValueToken(text: string): CmdletParameterValue {
+  try {
+    return parsePowerShellValue(text);
+  } catch (error) {
+    if (/\s/.test(text.trim()) && !/^\s*[@'"]/.test(text)) return text;
+    throw error;
+  }
+}
+
+/**
  * Binds argument tokens. Without metadata, a parameter followed by a value token takes it and one followed by
  * another parameter (or nothing) is a switch.
  */
@@ -110,7 +124,7 @@ export function bindArguments(tokens: readonly string[], metadata?: CmdletMetada
         `Give a value after -${name}.`,
       );
     }
-    bind(bound, name, parsePowerShellValue(next));
+    bind(bound, name, parseValueToken(next));
     i += 1;
   }
   if (positional.length > 0) bindPositional(positional, bound, metadata);
@@ -137,6 +151,6 @@ function bindPositional(values: readonly string[], bound: Record<string, CmdletP
         metadata === undefined ? 'Name the parameter, e.g. -Identity value.' : `Name the parameter; \`exops cmdlets ${metadata.name}\` lists them.`,
       );
     }
-    bind(bound, slot.name, parsePowerShellValue(raw));
+    bind(bound, slot.name, parseValueToken(raw));
   });
 }

@@ -31,6 +31,13 @@ describe('REST errors (reference §2.6)', () => {
     expect(parseRestErrorResponse(response(429, '{}'), 'Get-Mailbox').code).toBe(ExopsErrorCode.EXO_THROTTLED);
   });
 
+  it('recognises remote PowerShell turned off for the user', () => {
+    const body = JSON.stringify({ error: { details: [{ message: "RemotePowerShellNotEnabled|Microsoft.Exchange.Configuration.Tasks.RemotePowerShellNotEnabledException|User 'blocked.admin@contoso.com' isn't allowed to use remote PowerShell, access denied." }] } });
+    const e = parseRestErrorResponse(response(403, body), 'Get-Mailbox');
+    expect(e.code).toBe(ExopsErrorCode.EXO_REMOTE_POWERSHELL_DISABLED);
+    expect(e.remedy).toContain('-RemotePowerShellEnabled $true');
+  });
+
   it('says the generic text for a body that is not JSON, redacting secrets', () => {
     const e = parseRestErrorResponse(response(502, '<html>Bearer abc.def.123456</html>'), 'Get-Mailbox');
     expect(e.message).toContain(GENERIC_SERVER_ERROR);

@@ -94,6 +94,12 @@ export class ExoCommandError extends ExopsError {
   }
 }
 
+/** What fixes a refused delegated organization (`--delegated-org`), on either transport. */
+export const DELEGATED_ORG_REMEDY =
+  'The signed-in account may not manage that organization: it needs a partner relationship with it (Partner Center, ' +
+  'DAP or GDAP) and an Exchange administrator role there. Sign in with such an account, or drop --delegated-org to ' +
+  'manage your own tenant.';
+
 function remedyFor(record: PSErrorRecordInfo, status: number, cmdlet: string): { code: ExopsErrorCode; remedy: string | undefined } {
   const type = record.exceptionType ?? '';
   const text = record.message;
@@ -102,6 +108,14 @@ function remedyFor(record: PSErrorRecordInfo, status: number, cmdlet: string): {
   }
   if (/is not recognized as the name of a cmdlet|CommandNotFound/i.test(text + type)) {
     return { code: ExopsErrorCode.EXO_CMDLET_NOT_FOUND, remedy: `Check the name, or whether your roles include ${cmdlet}: \`exops cmdlets\` lists what you may run.` };
+  }
+  // The code RPS gives the same refusal (rps/errors.ts), so a caller handles it once for both transports.
+  if (/DelegatedAccessDeniedException/.test(type)) return { code: ExopsErrorCode.EXO_DELEGATED_ORG, remedy: DELEGATED_ORG_REMEDY };
+  if (/n't allowed to use remote ?PowerShell|not allowed to use remote ?PowerShell|RemotePowerShellNotEnabled/i.test(text + type)) {
+    return {
+      code: ExopsErrorCode.EXO_REMOTE_POWERSHELL_DISABLED,
+      remedy: 'Remote PowerShell is turned off for this account: another administrator can run `Set-User -Identity <you> -RemotePowerShellEnabled $true` (EXOModuleEnabled toggles with it).',
+    };
   }
   if (status === 403 || /not allowed to call|AccessDenied|isn't assigned to any management roles/i.test(text + type)) {
     return {

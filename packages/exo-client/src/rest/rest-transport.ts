@@ -33,6 +33,19 @@ import { buildRoutingHint } from './routing.js';
 const MORE_RESULTS_WARNING = 'There are more results available than are currently displayed.';
 const CLIENT_VERSION = '0.1.0';
 
+/**
+ * An error of the cmdlet's own work, from Exchange's task layer (`Microsoft.Exchange.Configuration.Tasks.*`,
+ * `Microsoft.Exchange.Data.*`), as opposed to binding, authorization, throttling or service failures.
+ */
+function isTaskError(error: unknown): error is ExoCommandError {
+  return (
+    error instanceof ExoCommandError &&
+    error.code === ExopsErrorCode.EXO_CMDLET_ERROR &&
+    (error.status === 400 || error.status === 404) &&
+    /^Microsoft\.Exchange\.(?!Admin\.OData\.)/.test(error.record.exceptionType ?? '')
+  );
+}
+
 export interface RestTransportOptions {
   readonly http: HttpTransport;
   /** `https://outlook.office365.com` or the emulator's origin. */
@@ -143,6 +156,13 @@ export class RestTransport implements CmdletTransport {
       try {
         ({ response, token } = await this.requestPage(url, body, cmdlet, parameters, token, requestId, signal));
       } catch (error) {
+        // Exchange's task errors (an identity not found, a validation failure) are non-terminating in PowerShell: RPS
+        // delivers them on the error stream and completes the pipeline, the V3 module writes them with Write-Error.
+        // The REST service answers them with a 4xx instead of a page: give them to the caller the same way.
+        if (pages === 0 && isTaskError(error)) {
+          yield { type: 'error', record: error.record };
+          return;
+        }
         if (pages > 0 && isExopsError(error) && error.code !== ExopsErrorCode.ABORTED) {
           throw new ExopsError(
             ExopsErrorCode.EXO_STREAM_INTERRUPTED,

@@ -5,7 +5,7 @@
  */
 import { ExopsError, ExopsErrorCode, PSObject, isExopsError, redactText } from '@exops/contracts';
 import type { PSErrorRecordInfo, RemoteSessionInfo } from '@exops/contracts';
-import { ExoCommandError } from '../rest/errors.js';
+import { DELEGATED_ORG_REMEDY, ExoCommandError } from '../rest/errors.js';
 import { formatRemoteSessions } from '../remote-sessions.js';
 
 /** Every text an error carries that may hold the service's refusal: message, server text, fault, causes. */
@@ -92,6 +92,17 @@ export function buildRemotePowerShellDisabledError(user: string | undefined, ser
         'or assign the account an Exchange management role (e.g. Exchange Administrator).',
       details: { ...(user === undefined ? {} : { user }) },
     },
+  );
+}
+
+/** EXO_DELEGATED_ORG: the service refused `DelegatedOrg=` (no partner relationship, or no admin role in the customer). */
+export function buildDelegatedOrgError(organization: string | undefined, serviceText: string, cause: unknown): ExopsError {
+  const line = serviceText.split(/\r?\n/).find((l) => l.includes('DelegatedAccessDeniedException')) ?? serviceText;
+  const said = redactText(line.replace(/^.*?\[FailureCategory=[^\]]*\]\s*/, '')).trim();
+  return new ExopsError(
+    ExopsErrorCode.EXO_DELEGATED_ORG,
+    `Exchange Online refused to open a session for the delegated organization${organization === undefined ? '' : ` '${organization}'`}.${said === '' ? '' : ` The service said: ${said}`}`,
+    { cause, remedy: DELEGATED_ORG_REMEDY, ...(organization === undefined ? {} : { details: { organization } }) },
   );
 }
 

@@ -41,6 +41,7 @@ import {
 import { abortError, sleep } from '../retry.js';
 import { EXOPS_SESSION_NAME_PREFIX, listSessionsWith } from '../remote-sessions.js';
 import {
+  buildDelegatedOrgError,
   buildPipelineFailedError,
   buildRemotePowerShellDisabledError,
   buildRpsDisabledError,
@@ -248,6 +249,7 @@ export class RpsTransport implements CmdletTransport {
             });
           }
           if (refusal?.kind === 'rps-disabled') throw buildRpsDisabledError(text, error);
+          if (/DelegatedAccessDeniedException/.test(text)) throw buildDelegatedOrgError(this.#options.delegatedOrganization, text, error);
           // A 401 after a redirect to another host is about that host, not about this user's rights.
           const redirected = isExopsError(error) && error.details?.['redirectedFrom'] !== undefined;
           const tokenValid = token.expiresOn.getTime() > Date.now();

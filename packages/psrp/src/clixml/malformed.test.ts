@@ -134,7 +134,7 @@ describe('DTDs, entity declarations and processing instructions are forbidden', 
   it('refuses billion laughs at once, before any expansion', () => {
     const started = performance.now();
     refuses(billionLaughs, FORBIDDEN, /DOCTYPE/);
-    expect(performance.now() - started).toBeLessThan(50);
+    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it.each([

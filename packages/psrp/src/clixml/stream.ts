@@ -74,6 +74,12 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
   private needMore = false;
   private bufHasCR = false;
   private bufHasMarkup = false;
+  // A start tag still arriving: where it starts, how far its scan got, the open quote and attributes seen.
+  private pendingTag = -1;
+  private pendingFrom = 0;
+  private pendingQuote = 0;
+  private pendingAttributes = 0;
+  private readonly maxAttributes: number;
   private inRoot = false;
   private started = false;
   private finished = false;
@@ -86,6 +92,7 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
     this.reader = new ClixmlReader(options);
     this.maxLength = options.maxLength ?? CLIXML_PARSE_DEFAULTS.maxLength;
     this.maxDepth = options.maxDepth ?? CLIXML_PARSE_DEFAULTS.maxDepth;
+    this.maxAttributes = options.maxAttributes ?? CLIXML_PARSE_DEFAULTS.maxAttributes;
     this.refScope = options.refScope ?? 'object';
   }
 
@@ -245,9 +252,12 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
         p = close + 2;
         continue;
       }
-      // A start or end tag: find its '>' outside quoted attribute values.
-      let q = lt + 1;
-      let quote = 0;
+      // A start or end tag: find its '>' outside quoted attribute values, resuming where the previous push stopped
+      // inside a long tag, and refusing a tag with too many attributes before it is all buffered.
+      const resuming = this.pendingTag === lt;
+      let q = resuming ? this.pendingFrom : lt + 1;
+      let quote = resuming ? this.pendingQuote : 0;
+      let attributes = resuming ? this.pendingAttributes : 0;
       let c = buf.charCodeAt(q);
       while (!Number.isNaN(c)) {
         if (quote !== 0) {
@@ -256,15 +266,22 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
           break;
         } else if (c === QUOTE || c === APOS) {
           quote = c;
+        } else if (c === 0x3d && ++attributes > this.maxAttributes) {
+          throw limitError(`a CLIXML element has more than ${this.maxAttributes} attributes`, { maxAttributes: this.maxAttributes });
         } else if (c === LT) {
           throw clixmlError(`CLIXML ${this.where(q)}: "<" inside a tag; expected ">" to close the tag that starts at ${this.where(lt)}`);
         }
         c = buf.charCodeAt(++q);
       }
       if (Number.isNaN(c)) {
+        this.pendingTag = lt;
+        this.pendingFrom = q;
+        this.pendingQuote = quote;
+        this.pendingAttributes = attributes;
         p = lt;
         break;
       }
+      this.pendingTag = -1;
       const tagEnd = q + 1;
       this.started = true;
       if (next === SLASH) {
@@ -384,16 +401,23 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
     let p = from;
     for (;;) {
       const c = buf.indexOf(close, p);
-      if (c < 0 || c + close.length >= buf.length) {
-        this.needMore = true;
-        return p;
-      }
-      for (let o = buf.indexOf(open, p); o >= 0 && o < c; o = buf.indexOf(open, p)) {
-        // `<` cannot occur inside a tag, so this start tag's `>` comes before the end tag found above.
-        p = o + open.length;
-        if (!isNameEnd(buf.charCodeAt(p))) continue;
-        const gt = this.tagEnd(p);
-        if (gt < 0 || gt > c) {
+      const limit = c < 0 ? buf.length : c;
+      // Start tags of the same name before the next end tag (or, with none yet, up to the end of the buffer, so
+      // hostile nesting is refused before it is all buffered).
+      for (let o = buf.indexOf(open, p); o >= 0 && o < limit; o = buf.indexOf(open, p)) {
+        const nameEnd = o + open.length;
+        if (nameEnd >= buf.length) {
+          this.needMore = true;
+          return o;
+        }
+        p = nameEnd;
+        if (!isNameEnd(buf.charCodeAt(nameEnd))) continue;
+        const gt = this.tagEnd(nameEnd);
+        if (gt < 0 && c < 0) {
+          this.needMore = true;
+          return o;
+        }
+        if (gt < 0 || gt > limit) {
           // Only malformed input (a `<` inside an attribute value) gets here: let the careful scan report it.
           this.unitCareful = true;
           return this.scanUnit(o, out);
@@ -402,6 +426,10 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
           throw limitError(`CLIXML nesting is deeper than ${this.maxDepth} elements`, { maxDepth: this.maxDepth });
         }
         p = gt + 1;
+      }
+      if (c < 0 || c + close.length >= buf.length) {
+        this.needMore = true;
+        return p;
       }
       p = c + close.length;
       if (!isNameEnd(buf.charCodeAt(p))) continue;
@@ -506,6 +534,10 @@ class EntryStreamParser implements ClixmlEntryStreamParser {
     this.bufHasMarkup = hasMarkup(this.buf);
     this.scan -= keep;
     if (this.unitStart >= 0) this.unitStart -= keep;
+    if (this.pendingTag >= 0) {
+      this.pendingTag -= keep;
+      this.pendingFrom -= keep;
+    }
   }
 }
 

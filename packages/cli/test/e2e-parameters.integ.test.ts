@@ -1,0 +1,128 @@
+/**
+ * PowerShell-style parameters through the built binary (argv as a shell hands it over): switches, `-Param:$false`,
+ * arrays, hashtables, quoted strings with spaces; the cmdlet catalog (`exops cmdlets`) and what it buys: a
+ * did-you-mean and exit code 2 for an unknown cmdlet or a misspelt parameter.
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '@exops/exo-emulator';
+import type { RunningEmulator } from '@exops/exo-emulator';
+import { createSandbox, describeRun, passwordOf, runCli } from './e2e-support.js';
+import type { Sandbox } from './e2e-support.js';
+
+const UPN = 'automation@contoso.com';
+
+let emu: RunningEmulator;
+let root: string;
+let box: Sandbox;
+/** The mailbox the Set-Mailbox tests change. */
+let target: string;
+
+async function mailbox(identity: string): Promise<Record<string, unknown>> {
+  const run = await runCli(box, ['run', 'Get-Mailbox', '-Identity', identity, '--output', 'json']);
+  expect(run.code, describeRun(run)).toBe(0);
+  const rows = run.stdout.trim().split('\n');
+  expect(rows).toHaveLength(1);
+  return JSON.parse(rows[0]!) as Record<string, unknown>;
+}
+
+function addresses(row: Record<string, unknown>): string[] {
+  const value = row['EmailAddresses'];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'exops-e2e-params-'));
+  const stateDir = path.join(root, 'emulator');
+  emu = await startEmulator({ port: 0, stateDir, writeStateFile: true, mailboxes: 12, tokenLifetimeSeconds: 86_400 });
+  box = await createSandbox(root, stateDir, 'params');
+  const connected = await runCli(box, ['connect', '--environment', 'Emulator', '--credential', '--upn', UPN, '--output', 'json'], { env: { EXOPS_PASSWORD: passwordOf(emu, UPN) } });
+  if (connected.code !== 0) throw new Error(`connect failed: ${describeRun(connected)}`);
+  target = String((JSON.parse(connected.stdout.trim().split('\n')[0]!) as Record<string, unknown>)['PrimarySmtpAddress']);
+});
+
+afterAll(async () => {
+  await emu?.close();
+  if (root !== undefined) await rm(root, { recursive: true, force: true });
+});
+
+describe('parameters through the binary (no catalog cached yet)', () => {
+  it('a quoted string with spaces, and -Param:$true / -Param:$false', async () => {
+    const set = await runCli(box, ['run', 'Set-Mailbox', '-Identity', target, '-DisplayName', 'Jane Q. Public', '-HiddenFromAddressListsEnabled:$true']);
+    expect(set.code, describeRun(set)).toBe(0);
+    let row = await mailbox(target);
+    expect(row['DisplayName']).toBe('Jane Q. Public');
+    expect(row['HiddenFromAddressListsEnabled']).toBe(true);
+    // PowerShell quoting inside one argv token ('...'), and :$false.
+    const again = await runCli(box, ['run', 'Set-Mailbox', '-Identity', target, "-DisplayName:'Jane Public'", '-HiddenFromAddressListsEnabled:$false']);
+    expect(again.code, describeRun(again)).toBe(0);
+    row = await mailbox(target);
+    expect(row['DisplayName']).toBe('Jane Public');
+    expect(row['HiddenFromAddressListsEnabled']).toBe(false);
+  });
+
+  it('a switch: -WhatIf reports and changes nothing', async () => {
+    const before = await mailbox(target);
+    // (REST InvokeCommand carries no information stream, so the "What if:" text itself is not shown over REST.)
+    const run = await runCli(box, ['run', 'Set-Mailbox', '-Identity', target, '-CustomAttribute1', 'what-if-value', '-WhatIf']);
+    expect(run.code, describeRun(run)).toBe(0);
+    const after = await mailbox(target);
+    expect(after['CustomAttribute1']).toBe(before['CustomAttribute1']);
+    expect(after['CustomAttribute1']).not.toBe('what-if-value');
+  });
+
+  it('a hashtable: -EmailAddresses @{Add=...} adds the address', async () => {
+    const added = `e2e.alias@contoso.com`;
+    const run = await runCli(box, ['run', 'Set-Mailbox', '-Identity', target, '-EmailAddresses', `@{Add='${added}'}`]);
+    expect(run.code, describeRun(run)).toBe(0);
+    expect(addresses(await mailbox(target)).map((a) => a.toLowerCase())).toContain(`smtp:${added}`);
+  });
+
+  it('an array a,b,c: -RecipientTypeDetails UserMailbox,SharedMailbox,RoomMailbox', async () => {
+    const count = async (types: string): Promise<number> => {
+      const run = await runCli(box, ['run', 'Get-Mailbox', '-ResultSize', 'Unlimited', '-RecipientTypeDetails', types, '--output', 'json', '--select', 'Alias,RecipientTypeDetails']);
+      expect(run.code, describeRun(run)).toBe(0);
+      const rows = run.stdout.trim() === '' ? [] : run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      for (const r of rows) expect(types.split(',')).toContain(r['RecipientTypeDetails']);
+      return rows.length;
+    };
+    const [all, user] = await Promise.all([count('UserMailbox,SharedMailbox,RoomMailbox'), count('UserMailbox')]);
+    expect(user).toBeGreaterThan(0);
+    expect(all).toBeGreaterThanOrEqual(user);
+  });
+});
+
+describe('the cmdlet catalog', () => {
+  it('exops cmdlets caches the catalog and lists names; a name lists its parameters; a wildcard lists names', async () => {
+    const all = await runCli(box, ['cmdlets']);
+    expect(all.code, describeRun(all)).toBe(0);
+    const names = all.stdout.trim().split('\n');
+    expect(names).toEqual(expect.arrayContaining(['Get-Mailbox', 'Set-Mailbox']));
+    expect((await readdir(box.cacheDir)).some((f) => f.startsWith('catalog-'))).toBe(true);
+
+    const [one, wild] = await Promise.all([runCli(box, ['cmdlets', 'Get-Mailbox']), runCli(box, ['cmdlets', '*-Mailbox'])]);
+    expect(one.code, describeRun(one)).toBe(0);
+    expect(one.stdout.split('\n')[0]).toBe('Get-Mailbox');
+    expect(one.stdout).toMatch(/^\s+-Identity\b/m);
+    expect(one.stdout).toMatch(/^\s+-ResultSize\b/m);
+    expect(one.stdout).toMatch(/^\s+-Archive\s+\(switch/m);
+    expect(wild.code, describeRun(wild)).toBe(0);
+    const wildNames = wild.stdout.trim().split('\n');
+    expect(wildNames).toEqual(expect.arrayContaining(['Get-Mailbox', 'Set-Mailbox']));
+    for (const n of wildNames) expect(n).toMatch(/-Mailbox$/);
+  });
+
+  it('an unknown cmdlet and a misspelt parameter: did you mean, exit 2', async () => {
+    const [cmdlet, parameter] = await Promise.all([
+      runCli(box, ['run', 'Get-Mailbx', '-ResultSize', '1']),
+      runCli(box, ['run', 'Get-Mailbox', '-ResultSise', '1']),
+    ]);
+    expect(cmdlet.code, describeRun(cmdlet)).toBe(2);
+    expect(cmdlet.stderr).toMatch(/Did you mean[^\n]*Get-Mailbox/);
+    expect(parameter.code, describeRun(parameter)).toBe(2);
+    expect(parameter.stderr).toMatch(/ResultSise/);
+    expect(parameter.stderr).toMatch(/Did you mean[^\n]*ResultSize/i);
+  });
+});
