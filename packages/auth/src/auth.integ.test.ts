@@ -43,8 +43,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await emu?.close();
-  if (stateDir !== undefined) await rm(stateDir, { recursive: true, force: true });
+  try {
+    await emu?.close();
+  } finally {
+    if (stateDir !== undefined) await rm(stateDir, { recursive: true, force: true });
+  }
 });
 
 afterEach(() => {

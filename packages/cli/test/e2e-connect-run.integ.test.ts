@@ -28,14 +28,14 @@ beforeAll(async () => {
   box = await createSandbox(root, stateDir, 'cred');
   const connected = await runCli(box, ['connect', '--environment', 'Emulator', '--credential', '--upn', UPN], { env: { EXOPS_PASSWORD: passwordOf(emu, UPN) } });
   if (connected.code !== 0) throw new Error(`connect failed: ${describeRun(connected)}`);
-});
+}, 120_000);
 
 afterAll(async () => {
   await emu?.close();
   if (root !== undefined) await rm(root, { recursive: true, force: true });
 });
 
-describe('exops connect', () => {
+describe('exops connect', { timeout: 120_000 }, () => {
   it('signs in with a device code, says who and which transport, and saves the profile', async () => {
     const sandbox = await createSandbox(root, stateDir, 'device');
     const approver = startDeviceCodeApprover(emu, MFA_UPN);
@@ -63,7 +63,7 @@ describe('exops connect', () => {
   });
 });
 
-describe('exops run Get-Mailbox -ResultSize 5, reusing the saved connection', () => {
+describe('exops run Get-Mailbox -ResultSize 5, reusing the saved connection', { timeout: 120_000 }, () => {
   it.concurrent('table: the default columns', async () => {
     const run = await runCli(box, ['run', 'Get-Mailbox', '-ResultSize', '5']);
     expect(run.code, describeRun(run)).toBe(0);
@@ -106,9 +106,6 @@ describe('exops run Get-Mailbox -ResultSize 5, reusing the saved connection', ()
     const rows = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows).toHaveLength(5);
     for (const row of rows) expect(Object.keys(row).sort()).toEqual(['Alias', 'Name']);
-    const table = await runCli(box, ['run', 'Get-Mailbox', '-ResultSize', '5', '--select', 'Name,Alias']);
-    expect(table.code, describeRun(table)).toBe(0);
-    expect(table.stdout).not.toContain('Database');
   });
 
   it('--transport rps and --transport rest give the same JSON', async () => {

@@ -18,13 +18,13 @@ let box: Sandbox;
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'exops-e2e-decode-'));
   box = await createSandbox(root, path.join(root, 'no-emulator'), 'decode');
-});
+}, 120_000);
 
 afterAll(async () => {
   if (root !== undefined) await rm(root, { recursive: true, force: true });
 });
 
-describe('exops decode', () => {
+describe('exops decode', { timeout: 120_000 }, () => {
   it.concurrent('a pypsrp recording: --json gives one parseable message per line', async () => {
     const run = await runCli(box, ['decode', RECORDING, '--json'], { tokenCache: false });
     expect(run.code, describeRun(run)).toBe(0);

@@ -26,14 +26,14 @@ beforeAll(async () => {
   box = await createSandbox(root, stateDir, 'ok');
   const connected = await runCli(box, ['connect', '--environment', 'Emulator', '--credential', '--upn', UPN], { env: { EXOPS_PASSWORD: passwordOf(emu, UPN) } });
   if (connected.code !== 0) throw new Error(`connect failed: ${describeRun(connected)}`);
-});
+}, 120_000);
 
 afterAll(async () => {
   await emu?.close();
   if (root !== undefined) await rm(root, { recursive: true, force: true });
 });
 
-describe('exit codes', () => {
+describe('exit codes', { timeout: 120_000 }, () => {
   it.concurrent('0 when the cmdlet succeeds; 1 when it wrote non-terminating errors', async () => {
     const [ok, errors] = await Promise.all([
       runCli(box, ['run', 'Get-Mailbox', '-ResultSize', '1']),

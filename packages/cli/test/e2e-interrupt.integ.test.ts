@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.close();
   if (root !== undefined) await rm(root, { recursive: true, force: true });
-});
+}, 120_000);
 
 async function interruptMidStream(signals: number): Promise<void> {
   const cli = startCli(box, ['run', 'Get-Mailbox', '-ResultSize', 'Unlimited', '--transport', 'rps'], { timeoutMs: 90_000 });
@@ -54,7 +54,7 @@ async function interruptMidStream(signals: number): Promise<void> {
   expect(await openSessions(emu, UPN)).toEqual([]);
 }
 
-describe('Ctrl-C during exops run Get-Mailbox -ResultSize Unlimited --transport rps', () => {
+describe('Ctrl-C during exops run Get-Mailbox -ResultSize Unlimited --transport rps', { timeout: 120_000 }, () => {
   it('one SIGINT: exit 130 promptly, no session left open', async () => {
     await interruptMidStream(1);
   }, 120_000);

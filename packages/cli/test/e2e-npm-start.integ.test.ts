@@ -15,13 +15,13 @@ let home: string;
 
 beforeAll(async () => {
   home = await mkdtemp(path.join(tmpdir(), 'exops-e2e-start-'));
-});
+}, 120_000);
 
 afterAll(async () => {
   if (home !== undefined) await rm(home, { recursive: true, force: true });
 });
 
-describe('npm start (node scripts/start.mjs)', () => {
+describe('npm start (node scripts/start.mjs)', { timeout: 120_000 }, () => {
   it('exits 0 with the doctor summary, the connect message and a 5-row Mailbox table', async () => {
     const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '', HOME: home, NO_COLOR: '1', npm_config_cache: path.join(home, 'npm-cache') };
     const run = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {

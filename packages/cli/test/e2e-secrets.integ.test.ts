@@ -61,14 +61,14 @@ beforeAll(async () => {
   await mkdir(inputs, { mode: 0o700 });
   emu = await startEmulator({ port: 0, stateDir, writeStateFile: true, mailboxes: 8, tokenLifetimeSeconds: 86_400 });
   box = await createSandbox(root, stateDir, 'secrets');
-});
+}, 120_000);
 
 afterAll(async () => {
   await emu?.close();
   if (root !== undefined) await rm(root, { recursive: true, force: true });
 });
 
-describe('secrets stay in the token cache', () => {
+describe('secrets stay in the token cache', { timeout: 120_000 }, () => {
   it('no token, password or private key anywhere but the 0600 token cache', async () => {
     const wire = path.join(box.dir, 'wire.log');
     const debug = ['--debug-wire', wire];

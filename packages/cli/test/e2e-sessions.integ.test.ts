@@ -35,7 +35,7 @@ beforeAll(async () => {
   box = await createSandbox(root, stateDir, 'sessions');
   const connected = await runCli(box, ['connect', '--environment', 'Emulator', '--transport', 'rps', '--credential', '--upn', UPN], { env: { EXOPS_PASSWORD: passwordOf(emu, UPN) } });
   if (connected.code !== 0) throw new Error(`connect failed: ${describeRun(connected)}`);
-});
+}, 120_000);
 
 afterAll(async () => {
   await held?.close().catch(() => undefined);
@@ -43,7 +43,7 @@ afterAll(async () => {
   if (root !== undefined) await rm(root, { recursive: true, force: true });
 });
 
-describe('exops sessions, disconnect, logout', () => {
+describe('exops sessions, disconnect, logout', { timeout: 120_000 }, () => {
   it('connect left no session open', async () => {
     expect(await openSessions(emu, UPN)).toEqual([]);
   });

@@ -61,7 +61,7 @@ afterAll(async () => {
   if (started) await tmux('kill-server').catch(() => undefined);
   await emu?.close();
   if (root !== undefined) await rm(root, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe.skipIf(!HAS_TMUX)('exops shell in tmux', () => {
   it('Enter runs, Tab completes, Ctrl-C stops the command not the shell, exit leaves; no session left', async () => {

@@ -129,7 +129,7 @@ async function openSessions(): Promise<unknown[]> {
 }
 
 describe('Get-Mailbox over REST under faults (10,000 objects, 40 pages of 250)', () => {
-  it('completes in order through resets, 503, 429 (Retry-After) and a token that expires mid-stream', { timeout: 60_000 }, async () => {
+  it('completes in order through resets, 503, 429 (Retry-After) and a token that expires mid-stream', { timeout: 240_000 }, async () => {
     const notices: SessionNotice[] = [];
     const session = await connect('rest', notices);
     try {
@@ -157,7 +157,7 @@ describe('Get-Mailbox over REST under faults (10,000 objects, 40 pages of 250)',
     }
   });
 
-  it('says exactly how far it got when a later page fails for good (500, then retries exhausted)', async () => {
+  it('says exactly how far it got when a later page fails for good (500, then retries exhausted)', { timeout: 120_000 }, async () => {
     const notices: SessionNotice[] = [];
     const session = await connect('rest', notices);
     try {
@@ -177,7 +177,7 @@ describe('Get-Mailbox over REST under faults (10,000 objects, 40 pages of 250)',
 });
 
 describe('Get-Mailbox over RPS under faults (10,000 objects)', () => {
-  it('fails a stream cut by a reset, 500, 503, 429, a lost shell or token expiry with the exact count, and the session goes on', { timeout: 90_000 }, async () => {
+  it('fails a stream cut by a reset, 500, 503, 429, a lost shell or token expiry with the exact count, and the session goes on', { timeout: 240_000 }, async () => {
     const notices: SessionNotice[] = [];
     const session = await connect('rps', notices);
     try {
@@ -213,7 +213,7 @@ describe('Get-Mailbox over RPS under faults (10,000 objects)', () => {
     }
   });
 
-  it('completes all 10,000 in order when the shell is lost before the first object (reopened once)', { timeout: 120_000 }, async () => {
+  it('completes all 10,000 in order when the shell is lost before the first object (reopened once)', { timeout: 240_000 }, async () => {
     const notices: SessionNotice[] = [];
     const session = await connect('rps', notices);
     try {

@@ -33,8 +33,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await emu?.close();
-  if (stateDir !== undefined) await rm(stateDir, { recursive: true, force: true });
+  try {
+    await emu?.close();
+  } finally {
+    if (stateDir !== undefined) await rm(stateDir, { recursive: true, force: true });
+  }
 });
 
 afterEach(() => {

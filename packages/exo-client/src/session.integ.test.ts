@@ -44,8 +44,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const session of shared.values()) await session.close().catch(() => undefined);
-  await emu?.close();
-  if (stateDir !== undefined) await rm(stateDir, { recursive: true, force: true });
+  try {
+    await emu?.close();
+  } finally {
+    if (stateDir !== undefined) await rm(stateDir, { recursive: true, force: true });
+  }
 });
 
 function password(upn: string): string {

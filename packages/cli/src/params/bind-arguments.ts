@@ -90,6 +90,8 @@ function parseValueToken(text: string): CmdletParameterValue {
  */
 export function bindArguments(tokens: readonly string[], metadata?: CmdletMetadata): CmdletParameters {
   const bound: Record<string, CmdletParameterValue> = {};
+  // Lower-cased names already bound: scanning Object.keys(bound) per token made a long line quadratic (2,000 parameters took seconds).
+  const boundNames = new Set<string>();
   const positional: string[] = [];
   for (let i = 0; i < tokens.length; i += 1) {
     const token = tokens[i]!;
@@ -101,12 +103,13 @@ export function bindArguments(tokens: readonly string[], metadata?: CmdletMetada
     const given = m[1]!;
     const param = resolveName(given, metadata);
     const name = param?.name ?? given;
-    if (Object.keys(bound).some((k) => k.toLowerCase() === name.toLowerCase())) {
+    if (boundNames.has(name.toLowerCase())) {
       throw bindingError(
         `Cannot bind parameter because parameter '${name}' is specified more than once. To provide multiple values to parameters that can accept multiple values, use the array syntax. For example, "-parameter value1,value2,value3".`,
         `Give -${name} once, with a comma list if it takes several values.`,
       );
     }
+    boundNames.add(name.toLowerCase());
     if (m[2] !== undefined) {
       if (m[3] === '') throw bindingError(`Missing an argument for parameter '${name}'.`, `Write -${name}:value with no space after the colon.`);
       bind(bound, name, parsePowerShellValue(m[3]!));
