@@ -106,8 +106,11 @@ try {
 
   if (WITH_RPS) {
     const rpsNotices: SessionNotice[] = [];
-    await emu.admin.setFaults({ seed: 'bench-rps-lost', rules: [{ kind: 'shell-lost', pathPrefix: '/powershell-liveid', count: 1 }] });
-    const lost = await withSession(emu, 'rps', rpsNotices, (s) => stream(s));
+    // Set once the session is open, so the fault lands on the pipeline's first request (the Command), not on Create.
+    const lost = await withSession(emu, 'rps', rpsNotices, async (s) => {
+      await emu.admin.setFaults({ seed: 'bench-rps-lost', rules: [{ kind: 'shell-lost', pathPrefix: '/powershell-liveid', count: 1 }] });
+      return stream(s);
+    });
     if (!describeOutcome('RPS shell lost before output (reopened)', lost, true)) failures += 1;
     console.log(`     faults fired ${await fired(emu)}; reconnected ${rpsNotices.filter((n) => n.type === 'reconnected').length}`);
 

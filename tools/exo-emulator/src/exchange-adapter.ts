@@ -12,6 +12,7 @@ export function createExchangeHalf(context: ExchangeHalfContext): ExchangeServic
     verifyAccessToken: context.verifyAccessToken,
     faults: context.faults,
     sessionCap: context.sessionCap,
+    runspaceBudget: context.runspaceBudget,
   });
   const rps = createRpsRoutes({ exchange: half, verifyAccessToken: context.verifyAccessToken, clock: context.clock, ...(context.faults === undefined ? {} : { faults: context.faults }) });
   return { ...half, routes: [...rps, ...half.routes] };

@@ -31,6 +31,7 @@ export interface ExchangeHalfContext {
   readonly verifyAccessToken: (token: string) => Promise<TokenVerification>;
   readonly faults: FaultInjector;
   readonly sessionCap: number | undefined;
+  readonly runspaceBudget: { readonly count: number; readonly windowSeconds: number } | undefined;
 }
 
 /** What the server needs from the Exchange half: its routes, its admin routes (relative to `/_admin`), its directory. */
@@ -62,6 +63,11 @@ export interface StartEmulatorOptions {
   readonly faults?: FaultPlan;
   /** Open remote sessions per user before the service's cap error. Default: the Exchange half's. */
   readonly sessionCap?: number;
+  /**
+   * New remote sessions a user may open per window before the service's budget error (reference §3.1: 5 per 60 s).
+   * Tests that open many sessions raise it.
+   */
+  readonly runspaceBudget?: { readonly count: number; readonly windowSeconds: number };
   /** Seconds between device code polls that the device code response asks for. Default 5; tests use 1. */
   readonly deviceCodeIntervalSeconds?: number;
   /** Largest request body accepted (413 above). Default 10 MiB. */
@@ -170,6 +176,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     verifyAccessToken: (token) => identity.verifyAccessToken(token),
     faults,
     sessionCap: options.sessionCap,
+    runspaceBudget: options.runspaceBudget,
   });
   directory = exchange.directory;
 
