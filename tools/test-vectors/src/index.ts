@@ -123,3 +123,5 @@ export function extractPsrpBlobs(envelope: string): PsrpBlob[] {
   }
   return out;
 }
+
+export * from './mutations.js';
