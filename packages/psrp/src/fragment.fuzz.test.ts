@@ -5,12 +5,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ExopsErrorCode, isExopsError } from '@exops/contracts';
-import { extractPsrpBlobs, listPsrpRecordings, loadPypsrpRecording } from '@exops/test-vectors';
+import { ExopsErrorCode } from '@exops/contracts';
+import {
+  chunks,
+  countTypedErrors,
+  extractPsrpBlobs,
+  listPsrpRecordings,
+  loadPypsrpRecording,
+  mutateBytes,
+  mutatedFrom as mutatedFromSeeds,
+  mutationArbitrary,
+  typedOnly,
+  type Mutation,
+} from '@exops/test-vectors';
 import { Defragmenter, FRAGMENT_HEADER_SIZE, decodeMessage, parseFragments } from './index.js';
 
 const SEED = 0x5eed_f7a9;
-const PER_INPUT_MS = 1_000;
 
 function blobsOf(envelope: string): Uint8Array[] {
   return extractPsrpBlobs(envelope)
@@ -37,87 +47,23 @@ for (const blob of fragmentSeeds) {
   }
 }
 
-type MutationKind = 'flip' | 'truncate' | 'insert' | 'delete' | 'splice' | 'duplicate' | 'hugeLength';
-interface Mutation {
-  readonly kind: MutationKind;
-  readonly a: number;
-  readonly b: number;
-  readonly bytes: Uint8Array;
-}
+type FragmentMutation = Mutation<'flip' | 'truncate' | 'insert' | 'delete' | 'splice' | 'duplicate' | 'hugeLength'>;
 
-const mutationArbitrary: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.constantFrom<MutationKind>('flip', 'truncate', 'insert', 'delete', 'splice', 'duplicate', 'hugeLength'),
-  a: fc.nat(),
-  b: fc.nat(),
-  bytes: fc.uint8Array({ minLength: 1, maxLength: 24 }),
-});
+const fragmentMutation: fc.Arbitrary<FragmentMutation> = mutationArbitrary(
+  ['flip', 'truncate', 'insert', 'delete', 'splice', 'duplicate', 'hugeLength'] as const,
+  fc.uint8Array({ minLength: 1, maxLength: 24 }),
+);
 
-/** Applies one mutation; `other` is the second parent of a splice. Fragment-aware: hugeLength hits a BlobLength field. */
-function mutate(input: Uint8Array, m: Mutation, other: Uint8Array): Uint8Array {
-  const n = input.length;
-  const at = n === 0 ? 0 : m.a % (n + 1);
-  switch (m.kind) {
-    case 'flip': {
-      if (n === 0) return input;
-      const out = input.slice();
-      out[m.a % n]! ^= 1 << (m.b % 8);
-      return out;
-    }
-    case 'truncate':
-      return input.subarray(0, at);
-    case 'insert':
-      return Buffer.concat([input.subarray(0, at), m.bytes, input.subarray(at)]);
-    case 'delete':
-      return Buffer.concat([input.subarray(0, at), input.subarray(Math.min(n, at + 1 + (m.b % 64)))]);
-    case 'splice':
-      return Buffer.concat([input.subarray(0, at), other.subarray(other.length === 0 ? 0 : m.b % other.length)]);
-    case 'duplicate': {
-      const end = Math.min(n, at + 1 + (m.b % 256));
-      return Buffer.concat([input.subarray(0, end), input.subarray(at, end), input.subarray(end)]);
-    }
-    case 'hugeLength': {
-      const out = input.slice();
-      // [MS-PSRP] 2.2.4: BlobLength is the u32 at offset 17 of the first header.
-      if (out.length >= FRAGMENT_HEADER_SIZE) new DataView(out.buffer, out.byteOffset).setUint32(17, 0xffff_ffff - (m.b % 1024), false);
-      return out;
-    }
-  }
-}
-
-function mutatedFrom(seeds: readonly Uint8Array[]): fc.Arbitrary<Uint8Array> {
-  return fc
-    .tuple(fc.constantFrom(...seeds), fc.constantFrom(...seeds), fc.array(mutationArbitrary, { minLength: 1, maxLength: 4 }))
-    .map(([base, other, mutations]) => mutations.reduce((bytes, m) => mutate(bytes, m, other), base));
-}
-
-/** Cuts `bytes` at the given points (as real networks do), in order. */
-function chunks(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => (bytes.length === 0 ? 0 : c % bytes.length)))].sort((x, y) => x - y);
-  const out: Uint8Array[] = [];
-  let from = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(from, p));
-    from = p;
-  }
-  out.push(bytes.subarray(from));
+/** Fragment-aware: hugeLength hits a BlobLength field. */
+function hugeLength(input: Uint8Array, m: Mutation<string>): Uint8Array {
+  const out = input.slice();
+  // [MS-PSRP] 2.2.4: BlobLength is the u32 at offset 17 of the first header.
+  if (out.length >= FRAGMENT_HEADER_SIZE) new DataView(out.buffer, out.byteOffset).setUint32(17, 0xffff_ffff - (m.b % 1024), false);
   return out;
 }
 
-/** Runs `fn` under the time bound; anything thrown must be an ExopsError whose code is one of `codes`. */
-function typedOnly(codes: readonly string[], fn: () => void): 'ok' | 'error' {
-  const started = performance.now();
-  try {
-    fn();
-    return 'ok';
-  } catch (error) {
-    if (!isExopsError(error)) throw error;
-    expect(codes).toContain(error.code);
-    expect(error.remedy).toBeTruthy();
-    return 'error';
-  } finally {
-    expect(performance.now() - started).toBeLessThan(PER_INPUT_MS);
-  }
-}
+const mutate = (input: Uint8Array, m: FragmentMutation, other: Uint8Array): Uint8Array => mutateBytes(input, m, other, { deleteMax: 64, duplicateMax: 256, custom: hugeLength });
+const mutatedFrom = (seeds: readonly Uint8Array[]): fc.Arbitrary<Uint8Array> => mutatedFromSeeds(seeds, fragmentMutation, mutate);
 
 const FRAGMENT_CODES = [ExopsErrorCode.PSRP_FRAGMENT, ExopsErrorCode.PSRP_LIMIT];
 const MAX_MESSAGE = 1 << 20;
@@ -217,17 +163,15 @@ describe('fragment decoder under mutation', () => {
 
 describe('message decoder under mutation', () => {
   it('decodeMessage: mutated recorded messages decode consistently or fail with PSRP_MESSAGE', () => {
-    let errors = 0;
-    fc.assert(
-      fc.property(mutatedFrom(messageSeeds), (bytes) => {
-        const outcome = typedOnly([ExopsErrorCode.PSRP_MESSAGE], () => {
-          const m = decodeMessage(bytes);
-          expect(m.rpid.length).toBe(16);
-          expect(m.pid.length).toBe(16);
-          expect(m.data.length).toBe(bytes.length - 40 - (m.hasBom ? 3 : 0));
-        });
-        if (outcome === 'error') errors++;
-      }),
+    const errors = countTypedErrors(
+      mutatedFrom(messageSeeds),
+      [ExopsErrorCode.PSRP_MESSAGE],
+      (bytes) => {
+        const m = decodeMessage(bytes);
+        expect(m.rpid.length).toBe(16);
+        expect(m.pid.length).toBe(16);
+        expect(m.data.length).toBe(bytes.length - 40 - (m.hasBom ? 3 : 0));
+      },
       { seed: SEED, numRuns: 3_000 },
     );
     expect(errors).toBeGreaterThan(100);

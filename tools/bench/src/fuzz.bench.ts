@@ -15,11 +15,22 @@ import { RestTransport, parseRestErrorResponse } from '@exops/exo-client';
 import { bindArguments, parsePowerShellValue, tokenizeCommandLine } from '@exops/cli';
 import { isExopsError } from '@exops/contracts';
 import type { AccessToken, HttpRequest, HttpResponse, HttpTransport } from '@exops/contracts';
-import { extractPsrpBlobs, listPsrpRecordings, listPypsrpRecordings, listVectorFiles, loadPypsrpRecording, readVectorText } from '@exops/test-vectors';
+import {
+  FUZZ_INPUT_BUDGET_MS,
+  extractPsrpBlobs,
+  listPsrpRecordings,
+  listPypsrpRecordings,
+  listVectorFiles,
+  loadPypsrpRecording,
+  mutateBytes,
+  readVectorText,
+  type Mutation,
+  type MutationOptions,
+} from '@exops/test-vectors';
 
 const TOTAL_INPUTS = Number(process.env['FUZZ_INPUTS'] ?? 1_000_000);
 const TOTAL_MINUTES = Number(process.env['FUZZ_MINUTES'] ?? 10);
-const SLOW_MS = Number(process.env['FUZZ_SLOW_MS'] ?? 1_000);
+const SLOW_MS = Number(process.env['FUZZ_SLOW_MS'] ?? FUZZ_INPUT_BUDGET_MS);
 let state = Number(process.env['FUZZ_SEED'] ?? 1) >>> 0 || 1;
 
 /** xorshift32: a seeded generator, so a run can be repeated input for input. */
@@ -93,50 +104,49 @@ const lineSeeds = [
 
 // ---- mutations ----------------------------------------------------------------------------------------------------
 
+const EMPTY = new Uint8Array(0);
 const PIECES = ['<', '>', '/>', '</', '"', "'", '&amp;', '&#x0;', '&bogus;', '_x000D_', '<![CDATA[', ']]>', '<!--', '<?pi?>', '<!DOCTYPE x>', '<Obj RefId="0">', '</Obj>', '<Ref RefId="0" />', '{', '}', '[', ']', 'null', '"value":', '@(', '@{', '`', '$null', '\u0000', 'é'].map((s) => encoder.encode(s));
 
 function concat(...parts: Uint8Array[]): Uint8Array {
   return Buffer.concat(parts);
 }
 
-function mutateOnce(input: Uint8Array, other: Uint8Array): Uint8Array {
-  const n = input.length;
+/** A huge BlobLength where a fragment header would have one ([MS-PSRP] 2.2.4: the u32 at offset 17). */
+function hugeLength(input: Uint8Array, m: Mutation<string>): Uint8Array {
+  const out = input.slice();
+  if (out.length >= FRAGMENT_HEADER_SIZE) new DataView(out.buffer, out.byteOffset).setUint32(17, 0xffff_ffff - (m.b % 1024), false);
+  return out;
+}
+const MUTATION_OPTIONS: MutationOptions<Uint8Array> = { deleteMax: 64, repeatMaxTimes: 1_024, custom: hugeLength };
+
+/** Draws one mutation from the seeded generator (undefined: leave the input as it is). */
+function drawMutation(n: number, otherLength: number): Mutation<string> | undefined {
   const at = below(n + 1);
   switch (below(9)) {
-    case 0: {
-      if (n === 0) return input;
-      const out = input.slice();
-      out[below(n)]! ^= 1 << below(8);
-      return out;
-    }
+    case 0:
+      return n === 0 ? { kind: 'flip', a: 0, b: 0, piece: EMPTY } : { kind: 'flip', a: below(n), b: below(8), piece: EMPTY };
     case 1:
-      return input.subarray(0, at);
+      return { kind: 'truncate', a: at, b: 0, piece: EMPTY };
     case 2:
-      return concat(input.subarray(0, at), below(2) === 0 ? pick(PIECES) : Uint8Array.from({ length: 1 + below(16) }, () => below(256)), input.subarray(at));
+      return { kind: 'insert', a: at, b: 0, piece: below(2) === 0 ? pick(PIECES) : Uint8Array.from({ length: 1 + below(16) }, () => below(256)) };
     case 3:
-      return concat(input.subarray(0, at), input.subarray(Math.min(n, at + 1 + below(64))));
+      return { kind: 'delete', a: at, b: below(64), piece: EMPTY };
     case 4:
-      return concat(input.subarray(0, at), other.subarray(below(other.length)));
-    case 5: {
-      const open = input.indexOf(0x3c, at);
-      const close = open < 0 ? -1 : input.indexOf(0x3e, open);
-      return close < 0 ? input : concat(input.subarray(0, close + 1), input.subarray(open, close + 1), input.subarray(close + 1));
-    }
-    case 6: {
-      const end = Math.min(n, at + 1 + below(64));
-      const slice = input.subarray(at, end);
-      if (slice.length === 0) return input;
-      return concat(input.subarray(0, end), ...Array.from({ length: Math.min(1_024, Math.floor(32_768 / slice.length)) }, () => slice), input.subarray(end));
-    }
-    case 7: {
-      // A huge BlobLength where a fragment header would have one.
-      const out = input.slice();
-      if (out.length >= FRAGMENT_HEADER_SIZE) new DataView(out.buffer, out.byteOffset).setUint32(17, 0xffff_ffff - below(1024), false);
-      return out;
-    }
+      return { kind: 'splice', a: at, b: below(otherLength), piece: EMPTY };
+    case 5:
+      return { kind: 'duplicateTag', a: at, b: 0, piece: EMPTY };
+    case 6:
+      return { kind: 'repeat', a: at, b: below(64), piece: EMPTY };
+    case 7:
+      return { kind: 'hugeLength', a: at, b: n >= FRAGMENT_HEADER_SIZE ? below(1024) : 0, piece: EMPTY };
     default:
-      return input.slice();
+      return undefined;
   }
+}
+
+function mutateOnce(input: Uint8Array, other: Uint8Array): Uint8Array {
+  const m = drawMutation(input.length, other.length);
+  return m === undefined ? input.slice() : mutateBytes(input, m, other, MUTATION_OPTIONS);
 }
 
 function mutated(seeds: readonly Uint8Array[]): Uint8Array {

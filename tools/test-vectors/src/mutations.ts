@@ -166,3 +166,15 @@ export function typedOnly(codes: readonly string[], fn: () => void, budgetMs = F
     if (elapsed >= budgetMs) throw new Error(`One input took ${elapsed.toFixed(0)} ms (budget ${budgetMs} ms).`);
   }
 }
+
+/** Checks `numRuns` seeded inputs from `arbitrary` under `typedOnly`; returns how many ended in a typed error. */
+export function countTypedErrors<T>(arbitrary: fc.Arbitrary<T>, codes: readonly string[], check: (input: T) => void, run: { readonly seed: number; readonly numRuns: number }): number {
+  let errors = 0;
+  fc.assert(
+    fc.property(arbitrary, (input) => {
+      if (typedOnly(codes, () => check(input)) === 'error') errors++;
+    }),
+    { seed: run.seed, numRuns: run.numRuns },
+  );
+  return errors;
+}

@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ExopsErrorCode, isExopsError } from '@exops/contracts';
+import { ExopsErrorCode } from '@exops/contracts';
+import { mutateText, mutatedFrom, mutationArbitrary, typedOnly as typedOnlyCodes, type Mutation } from '@exops/test-vectors';
 import type { CmdletParameterValue } from '@exops/contracts';
 import { bindArguments, parsePowerShellValue, tokenizeCommandLine, type CmdletMetadata } from './index.js';
 
 const SEED = 0x9a2a_3e75;
-const PER_INPUT_MS = 1_000;
 
 const lineSeeds = [
   "Get-Mailbox -Identity 'Chris Green' -ResultSize 5",
@@ -33,59 +33,16 @@ const metadata: CmdletMetadata = {
 
 const PIECES = ["'", '"', '`', '@{', '@(', '}', ')', ',', ';', '=', '-', ':', '$true', '$null', ' ', '\t', '-Identity', '-Confirm:', '-__proto__', '__proto__', 'constructor', '9'.repeat(30), '\u0000', '\u2028'];
 
-type MutationKind = 'flip' | 'truncate' | 'insert' | 'delete' | 'splice' | 'duplicate';
-interface Mutation {
-  readonly kind: MutationKind;
-  readonly a: number;
-  readonly b: number;
-  readonly piece: string;
-}
-const mutationArbitrary: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.constantFrom<MutationKind>('flip', 'truncate', 'insert', 'delete', 'splice', 'duplicate'),
-  a: fc.nat(),
-  b: fc.nat(),
-  piece: fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 4 })),
-});
+const lineMutation: fc.Arbitrary<Mutation<'flip' | 'truncate' | 'insert' | 'delete' | 'splice' | 'duplicate', string>> = mutationArbitrary(
+  ['flip', 'truncate', 'insert', 'delete', 'splice', 'duplicate'] as const,
+  fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 4 })),
+);
 
-function mutate(input: string, m: Mutation, other: string): string {
-  const n = input.length;
-  const at = n === 0 ? 0 : m.a % (n + 1);
-  switch (m.kind) {
-    case 'flip':
-      return n === 0 ? input : input.slice(0, m.a % n) + String.fromCharCode(input.charCodeAt(m.a % n) ^ (1 << (m.b % 8))) + input.slice((m.a % n) + 1);
-    case 'truncate':
-      return input.slice(0, at);
-    case 'insert':
-      return input.slice(0, at) + m.piece + input.slice(at);
-    case 'delete':
-      return input.slice(0, at) + input.slice(at + 1 + (m.b % 16));
-    case 'splice':
-      return input.slice(0, at) + other.slice(other.length === 0 ? 0 : m.b % other.length);
-    case 'duplicate': {
-      const end = Math.min(n, at + 1 + (m.b % 32));
-      return input.slice(0, end) + input.slice(at, end).repeat(1 + (m.b % 300)) + input.slice(end);
-    }
-  }
-}
+const mutatedLine: fc.Arbitrary<string> = mutatedFrom(lineSeeds, lineMutation, (input, m, other) =>
+  mutateText(input, m, other, { deleteMax: 16, duplicateMax: 32, duplicateTimes: 300 }),
+);
 
-const mutatedLine: fc.Arbitrary<string> = fc
-  .tuple(fc.constantFrom(...lineSeeds), fc.constantFrom(...lineSeeds), fc.array(mutationArbitrary, { minLength: 1, maxLength: 4 }))
-  .map(([base, other, mutations]) => mutations.reduce((text, m) => mutate(text, m, other), base));
-
-function typedOnly(fn: () => void): 'ok' | 'error' {
-  const started = performance.now();
-  try {
-    fn();
-    return 'ok';
-  } catch (error) {
-    if (!isExopsError(error)) throw error;
-    expect(error.code).toBe(ExopsErrorCode.EXO_PARAMETER);
-    expect(error.remedy).toBeTruthy();
-    return 'error';
-  } finally {
-    expect(performance.now() - started).toBeLessThan(PER_INPUT_MS);
-  }
-}
+const typedOnly = (fn: () => void): 'ok' | 'error' => typedOnlyCodes([ExopsErrorCode.EXO_PARAMETER], fn);
 
 /** PowerShell source for a value, as an admin would type it. */
 function toPowerShell(value: CmdletParameterValue): string {

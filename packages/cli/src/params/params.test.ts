@@ -91,6 +91,12 @@ describe('binding', () => {
     expect(() => bindArguments(['a', 'b'], getMailbox)).toThrow(/positional parameter cannot be found that accepts argument 'b'/);
   });
 
+  it('takes a value the shell already unquoted, spaces and all, as one string', () => {
+    // `exops run Set-Mailbox -DisplayName "Jane Q. Public"`: the shell removed the quotes, the value stays whole.
+    expect(bindArguments(['-DisplayName', 'Jane Q. Public'])).toEqual({ DisplayName: 'Jane Q. Public' });
+    expect(bindArguments(['-Note', "@{A='b c'}"])).toEqual({ Note: { A: 'b c' } });
+  });
+
   it('guesses switches without metadata', () => {
     expect(bindArguments(['-Force', '-Identity', 'x'])).toEqual({ Force: true, Identity: 'x' });
   });

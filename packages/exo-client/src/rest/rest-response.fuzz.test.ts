@@ -7,12 +7,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ExopsErrorCode, isExopsError } from '@exops/contracts';
 import type { AccessToken, CommandStreamEvent, HttpRequest, HttpResponse, HttpTransport } from '@exops/contracts';
-import { readVectorText } from '@exops/test-vectors';
+import { FUZZ_INPUT_BUDGET_MS, mutateText, mutatedFrom as mutatedFromSeeds, mutationArbitrary, readVectorText, type Mutation } from '@exops/test-vectors';
 import { parseRestErrorResponse } from './errors.js';
 import { RestTransport, jsonToPSValue } from './rest-transport.js';
 
 const SEED = 0x2e57_f022;
-const PER_INPUT_MS = 1_000;
 const BASE = 'https://outlook.office365.com';
 const FIRST_URL = `${BASE}/adminapi/beta/tid/InvokeCommand`;
 const token: AccessToken = { token: 'tok-1', expiresOn: new Date(Date.now() + 3600_000), user: 'admin@contoso.com', tenantId: 'tid', scopes: [], kind: 'delegated', clientId: 'c' };
@@ -30,63 +29,31 @@ const errorSeeds: string[] = [
   '<html><body>Proxy error</body></html>',
 ];
 
-type MutationKind = 'flip' | 'truncate' | 'insert' | 'delete' | 'splice' | 'duplicate' | 'retype';
-interface Mutation {
-  readonly kind: MutationKind;
-  readonly a: number;
-  readonly b: number;
-  readonly piece: string;
-}
 const JSON_PIECES = ['{', '}', '[', ']', ',', ':', '"', 'null', 'true', '1e309', '-0', '"value":', '"@odata.nextLink":', '"error":', '"details":', '"_clixml":', '\\u0000', '\\ud800', '[[[[[[[[', '{"a":{"a":{"a":'];
-const mutationArbitrary: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.constantFrom<MutationKind>('flip', 'truncate', 'insert', 'delete', 'splice', 'duplicate', 'retype'),
-  a: fc.nat(),
-  b: fc.nat(),
-  piece: fc.oneof(fc.constantFrom(...JSON_PIECES), fc.string({ maxLength: 6 })),
-});
+const restMutation: fc.Arbitrary<Mutation<'flip' | 'truncate' | 'insert' | 'delete' | 'splice' | 'duplicate' | 'retype', string>> = mutationArbitrary(
+  ['flip', 'truncate', 'insert', 'delete', 'splice', 'duplicate', 'retype'] as const,
+  fc.oneof(fc.constantFrom(...JSON_PIECES), fc.string({ maxLength: 6 })),
+);
 
-function mutate(input: string, m: Mutation, other: string): string {
-  const n = input.length;
-  const at = n === 0 ? 0 : m.a % (n + 1);
-  switch (m.kind) {
-    case 'flip':
-      return n === 0 ? input : input.slice(0, m.a % n) + String.fromCharCode(input.charCodeAt(m.a % n) ^ (1 << (m.b % 8))) + input.slice((m.a % n) + 1);
-    case 'truncate':
-      return input.slice(0, at);
-    case 'insert':
-      return input.slice(0, at) + m.piece + input.slice(at);
-    case 'delete':
-      return input.slice(0, at) + input.slice(at + 1 + (m.b % 32));
-    case 'splice':
-      return input.slice(0, at) + other.slice(other.length === 0 ? 0 : m.b % other.length);
-    case 'duplicate': {
-      const end = Math.min(n, at + 1 + (m.b % 128));
-      return input.slice(0, end) + input.slice(at, end) + input.slice(end);
-    }
-    case 'retype': {
-      // Valid JSON, wrong types: every member of the page or error body replaced by another kind of value.
-      try {
-        const parsed = JSON.parse(input) as unknown;
-        const values = [null, 0, 'x', [], {}, [null], { message: null }, true];
-        const swap = (v: unknown, depth: number): unknown => {
-          if (depth > 0 && (m.a + depth) % 3 === 0) return values[(m.b + depth) % values.length];
-          if (Array.isArray(v)) return v.map((x) => swap(x, depth + 1));
-          if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x, depth + 1)]));
-          return v;
-        };
-        return JSON.stringify(swap(parsed, 0));
-      } catch {
-        return input;
-      }
-    }
+/** Valid JSON, wrong types: every member of the page or error body replaced by another kind of value. */
+function retype(input: string, m: Mutation<string, string>): string {
+  try {
+    const parsed = JSON.parse(input) as unknown;
+    const values = [null, 0, 'x', [], {}, [null], { message: null }, true];
+    const swap = (v: unknown, depth: number): unknown => {
+      if (depth > 0 && (m.a + depth) % 3 === 0) return values[(m.b + depth) % values.length];
+      if (Array.isArray(v)) return v.map((x) => swap(x, depth + 1));
+      if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x, depth + 1)]));
+      return v;
+    };
+    return JSON.stringify(swap(parsed, 0));
+  } catch {
+    return input;
   }
 }
 
-function mutatedFrom(seeds: readonly string[]): fc.Arbitrary<string> {
-  return fc
-    .tuple(fc.constantFrom(...seeds), fc.constantFrom(...seeds), fc.array(mutationArbitrary, { minLength: 1, maxLength: 4 }))
-    .map(([base, other, mutations]) => mutations.reduce((text, m) => mutate(text, m, other), base));
-}
+const mutatedFrom = (seeds: readonly string[]): fc.Arbitrary<string> =>
+  mutatedFromSeeds(seeds, restMutation, (input, m, other) => mutateText(input, m, other, { deleteMax: 32, duplicateMax: 128, custom: retype }));
 
 class ScriptedHttp implements HttpTransport {
   readonly requests: HttpRequest[] = [];
@@ -124,7 +91,7 @@ async function runPages(bodies: readonly { status: number; body: string }[]): Pr
     expect(error.remedy ?? error.message).toBeTruthy();
     return { outcome: 'error', events, requests: http.requests.length };
   } finally {
-    expect(performance.now() - started).toBeLessThan(PER_INPUT_MS);
+    expect(performance.now() - started).toBeLessThan(FUZZ_INPUT_BUDGET_MS);
     // Every request the transport made went to the service's origin: the token never leaves it.
     for (const r of http.requests) expect(new URL(r.url).origin).toBe(BASE);
   }
@@ -147,7 +114,7 @@ describe('REST response handling under mutation', () => {
         expect(isExopsError(error)).toBe(true);
         expect(REST_CODES).toContain(error.code);
         expect(typeof error.record.message).toBe('string');
-        expect(performance.now() - started).toBeLessThan(PER_INPUT_MS);
+        expect(performance.now() - started).toBeLessThan(FUZZ_INPUT_BUDGET_MS);
       }),
       { seed: SEED, numRuns: 2_000 },
     );
