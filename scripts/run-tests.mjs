@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: build every package, run vitest once over all of them, and close with the one line CI reads:
+// `npm test`: build every package, type-check the tests, run vitest once over all of them, and close with the one line CI reads:
 // `vitest: N passed, N failed, N skipped`. Extra arguments go to vitest (e.g. a file filter).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -13,6 +13,13 @@ const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, env, stdio: 'inheri
 if (run('npx', ['nx', 'run-many', '-t', 'build', '--output-style=stream']) !== 0) {
   console.log('vitest: 0 passed, 1 failed, 0 skipped');
   console.error('The build failed: see the compiler output above.');
+  process.exit(1);
+}
+
+// vitest only strips types: the test files are type-checked here, so a test that no longer matches the API fails.
+if (run('npx', ['nx', 'run-many', '-t', 'typecheck', '--output-style=stream']) !== 0) {
+  console.log('vitest: 0 passed, 1 failed, 0 skipped');
+  console.error('The type check of the tests failed: see the compiler output above.');
   process.exit(1);
 }
 
