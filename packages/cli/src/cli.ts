@@ -11,7 +11,7 @@ import type { CmdletParameters, TokenProvider } from '@exops/contracts';
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { catalogMap, cmdletMetadataFromInfo, findCmdlet, matchesWildcard, readCatalog, writeCatalog } from './catalog.js';
-import { createProviderFor, resolveConnection } from './connection.js';
+import { createProviderFor, defaultTokenCacheFile, resolveConnection } from './connection.js';
 import type { ConnectionArgs, ResolvedConnection } from './connection.js';
 import { decodeCommand } from './commands/decode.js';
 import { createSessionProbes } from './doctor-probes.js';
@@ -399,7 +399,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .command('logout', 'Disconnect and empty the token cache: the next connect signs in again', (y) => y, async (a) => {
       const g = a as unknown as GlobalArgs;
       await deleteProfile();
-      await clearTokenCache(g.tokenCache === undefined ? {} : { path: g.tokenCache });
+      await clearTokenCache({ path: g.tokenCache ?? defaultTokenCacheFile() });
       io.stderr.write('Signed out: the saved connection and the cached tokens are removed.\n');
     })
     .command('doctor', 'Check why connecting fails, and say how to fix it (also: exo-doctor)', (y) =>

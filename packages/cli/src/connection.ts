@@ -4,6 +4,7 @@
  */
 import { createWriteStream, readFileSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
+import path from 'node:path';
 import { createDeviceCodeTokenProvider, createFileTokenCache, createTokenProvider } from '@exops/auth';
 import type { CreateTokenProviderOptions, TokenCacheStore } from '@exops/auth';
 import {
@@ -17,6 +18,7 @@ import {
 } from '@exops/contracts';
 import type { CloudEnvironment, NetworkOptions, TokenProvider } from '@exops/contracts';
 import { findEmulator } from './emulator-state.js';
+import { configDir } from './profile-store.js';
 import type { ConnectionProfile, ProfileFlow } from './profile-store.js';
 import { readHiddenLine } from './prompt.js';
 
@@ -151,6 +153,11 @@ export async function resolveConnection(args: ConnectionArgs, profile: Connectio
   return resolved;
 }
 
+/** The token cache beside the saved connection, so `EXOPS_CONFIG_DIR` moves (and isolates) both. */
+export function defaultTokenCacheFile(): string {
+  return path.join(configDir(), 'token-cache.json');
+}
+
 export interface ProviderIo {
   /** Messages for the person at the terminal (device code, no-browser fallback). */
   readonly notify: (message: string) => void;
@@ -173,11 +180,11 @@ async function passwordFor(upn: string, io: ProviderIo): Promise<string> {
  * from the cache and ask to run `exops connect` when the user must sign in again.
  */
 export async function createProviderFor(conn: ResolvedConnection, mode: 'connect' | 'reuse', io: ProviderIo): Promise<TokenProvider> {
-  const cache: TokenCacheStore | undefined = conn.tokenCachePath === undefined ? undefined : createFileTokenCache({ path: conn.tokenCachePath });
+  const cache: TokenCacheStore = createFileTokenCache({ path: conn.tokenCachePath ?? defaultTokenCacheFile() });
   const common = {
     environment: conn.environment,
     ...(conn.upn === undefined ? {} : { upn: conn.upn }),
-    ...(cache === undefined ? {} : { cache }),
+    cache,
     network: conn.network,
     output: io.notify,
     protocol: conn.transport === 'rps' || (conn.transport === 'auto' && conn.environment.restBaseUrl === undefined) ? ('rps' as const) : ('rest' as const),
@@ -189,7 +196,8 @@ export async function createProviderFor(conn: ResolvedConnection, mode: 'connect
         remedy: 'Example: exops connect --certificate ./app.pfx --certificate-password ... --app-id <guid> --organization contoso.onmicrosoft.com',
       });
     }
-    const { upn: _ignored, tenant: _tenant, protocol: _protocol, ...rest } = common;
+    // App-only tokens are cheap to get again and stay in memory (the auth package's default for app-only).
+    const { upn: _ignored, tenant: _tenant, protocol: _protocol, cache: _cache, ...rest } = common;
     return createTokenProvider({
       flow: 'certificate',
       ...rest,

@@ -270,6 +270,10 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       outgoing.destroy();
     });
   });
+  // Keep idle sockets longer than clients do (undici: 30 s), as IIS does: a server that closes first races the
+  // client's next request on that socket, which a Receive cannot safely repeat.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   server.on('secureConnection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
