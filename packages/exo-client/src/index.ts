@@ -8,13 +8,14 @@ export type {
   BulkResult,
   ExoSessionEvents,
   ExoSessionOptions,
+  InvokeManyOptions,
   InvokeOptions,
   SessionNotice,
   TransportContext,
 } from './session.js';
 export { createDefaultHttpTransport, createDefaultTransport, createRestTransport } from './defaults.js';
-export { RestTransport, jsonToPSValue, parseClaimsChallenge } from './rest/rest-transport.js';
-export type { RestTransportOptions } from './rest/rest-transport.js';
+export { MAX_BATCH_REQUESTS, RestTransport, jsonToPSValue, parseClaimsChallenge } from './rest/rest-transport.js';
+export type { BatchItemResult, RestTransportOptions } from './rest/rest-transport.js';
 export { buildInvokeCommandBody, encodeRestParameters, formatRestDate } from './rest/parameters.js';
 export { buildRoutingHint } from './rest/routing.js';
 export type { RoutingHint } from './rest/routing.js';

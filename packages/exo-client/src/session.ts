@@ -29,6 +29,7 @@ import type {
   TransportKind,
 } from '@exops/contracts';
 import { abortError } from './retry.js';
+import { MAX_BATCH_REQUESTS, RestTransport } from './rest/rest-transport.js';
 import type { RetryPolicy } from './retry.js';
 import { createDefaultHttpTransport, createDefaultTransport } from './defaults.js';
 
@@ -110,6 +111,22 @@ export interface InvokeOptions {
 export interface BulkCommand {
   readonly cmdlet: string;
   readonly parameters?: CmdletParameters;
+}
+
+/** Options of {@link ExoSession.invokeMany}. */
+export interface InvokeManyOptions extends InvokeOptions {
+  /** Commands (or, with `batch`, batches) in flight at once: 1 to 64, default 4. */
+  readonly concurrency?: number;
+  /**
+   * REST only: send the commands in `$batch` requests of up to 10 (one HTTP request each, `Prefer:
+   * odata.continue-on-error`). A command with `Confirm` goes alone. Ignored on RPS. Default false.
+   */
+  readonly batch?: boolean;
+}
+
+/** True when the command passes `-Confirm`, which the module never batches (reference §2.8). */
+function hasConfirm(command: BulkCommand): boolean {
+  return Object.keys(command.parameters ?? {}).some((name) => name.toLowerCase() === 'confirm');
 }
 
 export interface BulkResult {
@@ -319,40 +336,102 @@ export class ExoSession extends EventEmitter<ExoSessionEvents> {
 
   /**
    * Runs many commands with at most `concurrency` in flight (within the service's limits), yielding each result as
-   * it completes. One command failing does not stop the others.
+   * it completes, with the command's index in `commands`. One command failing does not stop the others.
+   *
+   * With `batch: true` on the REST transport, commands go in `$batch` requests of up to 10 (reference §2.8) and
+   * `concurrency` counts batches; a command with a `Confirm` parameter always goes alone, as the module never batches
+   * with -Confirm. On RPS, or without `batch`, every command is its own call.
    */
-  async *invokeMany(commands: Iterable<BulkCommand> | AsyncIterable<BulkCommand>, options: InvokeOptions & { concurrency?: number } = {}): AsyncGenerator<BulkResult> {
+  async *invokeMany(commands: Iterable<BulkCommand> | AsyncIterable<BulkCommand>, options: InvokeManyOptions = {}): AsyncGenerator<BulkResult> {
     this.assertOpen();
     const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 64));
     const iterator = (Symbol.asyncIterator in commands ? commands[Symbol.asyncIterator]() : (commands as Iterable<BulkCommand>)[Symbol.iterator]()) as
       | AsyncIterator<BulkCommand>
       | Iterator<BulkCommand>;
-    const running = new Map<number, Promise<BulkResult>>();
+    const batchSize = options.batch === true && this.transport instanceof RestTransport ? MAX_BATCH_REQUESTS : 1;
+    const running = new Map<number, Promise<BulkResult[]>>();
     let index = 0;
+    let unit = 0;
     let exhausted = false;
-    const startNext = async (): Promise<void> => {
+    let held: { index: number; command: BulkCommand } | undefined;
+    const pull = async (): Promise<{ index: number; command: BulkCommand } | undefined> => {
+      if (held !== undefined) {
+        const taken = held;
+        held = undefined;
+        return taken;
+      }
+      if (exhausted) return undefined;
       const next = await iterator.next();
       if (next.done === true) {
         exhausted = true;
-        return;
+        return undefined;
       }
-      const i = index++;
-      const command = next.value;
-      running.set(
-        i,
-        this.invokeAll(command.cmdlet, command.parameters ?? {}, options).then(
-          (r) => ({ index: i, output: r.output, errors: r.errors }),
-          (error: unknown) => ({ index: i, output: [], errors: [], error: isExopsError(error) ? error : new ExopsError(ExopsErrorCode.INTERNAL, String(error), { cause: error }) }),
-        ),
-      );
+      return { index: index++, command: next.value };
     };
-    while (!exhausted && running.size < concurrency) await startNext();
+    const startNext = async (): Promise<void> => {
+      const first = await pull();
+      if (first === undefined) return;
+      const group = [first];
+      if (batchSize > 1 && !hasConfirm(first.command)) {
+        while (group.length < batchSize) {
+          const next = await pull();
+          if (next === undefined) break;
+          if (hasConfirm(next.command)) {
+            held = next;
+            break;
+          }
+          group.push(next);
+        }
+      }
+      running.set(unit, this.runGroup(group, batchSize > 1 && !hasConfirm(first.command), options));
+      unit += 1;
+    };
+    const more = (): boolean => held !== undefined || !exhausted;
+    while (more() && running.size < concurrency) await startNext();
     while (running.size > 0) {
-      const result = await Promise.race(running.values());
-      running.delete(result.index);
-      yield result;
+      const [key, results] = await Promise.race([...running.entries()].map(([k, p]) => p.then((r) => [k, r] as const)));
+      running.delete(key);
+      for (const result of results) yield result;
       if (options.signal?.aborted === true) throw abortError(options.signal);
-      if (!exhausted) await startNext();
+      while (more() && running.size < concurrency) await startNext();
+    }
+  }
+
+  /** Runs one unit of invokeMany: a `$batch` of commands, or one command on its own. Never rejects. */
+  private async runGroup(group: readonly { index: number; command: BulkCommand }[], batched: boolean, options: InvokeOptions): Promise<BulkResult[]> {
+    const failed = (i: number, error: unknown): BulkResult => ({ index: i, output: [], errors: [], error: isExopsError(error) ? error : new ExopsError(ExopsErrorCode.INTERNAL, String(error), { cause: error }) });
+    if (!batched) {
+      const [{ index: i, command }] = group as [{ index: number; command: BulkCommand }];
+      return this.invokeAll(command.cmdlet, command.parameters ?? {}, options).then(
+        (r) => [{ index: i, output: r.output, errors: r.errors }],
+        (error: unknown) => [failed(i, error)],
+      );
+    }
+    try {
+      this.assertOpen();
+      const signal = anySignal(options.signal, this.options.signal);
+      if (isAborted(signal)) throw abortError(signal);
+      const transport = this.transport as RestTransport;
+      const token = await this.currentToken(signal);
+      const answers = await transport.invokeBatch(
+        group.map(({ command }) => ({ cmdlet: command.cmdlet, parameters: command.parameters ?? {}, ...(signal === undefined ? {} : { signal }) })),
+        token,
+      );
+      return group.map(({ index: i, command }, n) => {
+        const answer = answers[n] ?? { events: [], error: new ExopsError(ExopsErrorCode.INTERNAL, `No $batch result for command ${i}.`) };
+        const output: PSValue[] = [];
+        const errors: PSErrorRecordInfo[] = [];
+        for (const event of answer.events) {
+          if (event.type === 'output') output.push(event.value);
+          else {
+            if (event.type === 'error') errors.push(event.record);
+            this.dispatch(event, command.cmdlet);
+          }
+        }
+        return { index: i, output, errors, ...(answer.error === undefined ? {} : { error: answer.error }) };
+      });
+    } catch (error) {
+      return group.map(({ index: i }) => failed(i, error));
     }
   }
 

@@ -12,6 +12,7 @@ import {
   createPSList,
   headerValue,
   isExopsError,
+  toExopsError,
 } from '@exops/contracts';
 import type {
   AccessToken,
@@ -32,6 +33,15 @@ import { buildRoutingHint } from './routing.js';
 /** The paging warning the module filters out while it follows nextLink (reference §2.5). */
 const MORE_RESULTS_WARNING = 'There are more results available than are currently displayed.';
 const CLIENT_VERSION = '0.1.0';
+/** `$batch` limit (reference §2.8). */
+export const MAX_BATCH_REQUESTS = 10;
+const BATCH_LABEL = '$batch';
+
+/** One command's answer in a `$batch`: its events as a single call would yield them, and its failure if it failed as a whole. */
+export interface BatchItemResult {
+  readonly events: readonly CommandStreamEvent[];
+  readonly error?: ExopsError;
+}
 
 /**
  * An error of the cmdlet's own work, from Exchange's task layer (`Microsoft.Exchange.Configuration.Tasks.*`,
@@ -140,7 +150,89 @@ export class RestTransport implements CmdletTransport {
     return `${this.options.baseUrl.replace(/\/$/, '')}/adminapi/beta/${encodeURIComponent(organization)}/InvokeCommand`;
   }
 
-  async *invoke(invocation: CommandInvocation, initialToken: AccessToken): AsyncGenerator<CommandStreamEvent> {
+  invoke(invocation: CommandInvocation, initialToken: AccessToken): AsyncGenerator<CommandStreamEvent> {
+    return this.stream(invocation, initialToken, undefined);
+  }
+
+  /**
+   * Runs several commands in one `POST …/$batch` (reference §2.2, §2.8: at most 10, `Prefer: odata.continue-on-error`).
+   * The batch request as a whole is retried like a page; each item's answer is read exactly as a single call's
+   * (a task error becomes an error record, another non-2xx status its typed error). Results are in `items` order.
+   */
+  async invokeBatch(items: readonly CommandInvocation[], initialToken: AccessToken): Promise<BatchItemResult[]> {
+    if (items.length === 0) return [];
+    if (items.length > MAX_BATCH_REQUESTS) {
+      throw new ExopsError(ExopsErrorCode.INVALID_ARGUMENT, `A $batch takes at most ${MAX_BATCH_REQUESTS} commands; ${items.length} were given.`, {
+        remedy: `Split the commands into groups of ${MAX_BATCH_REQUESTS} (ExoSession.invokeMany with batch: true does this).`,
+      });
+    }
+    const signal = items.find((item) => item.signal !== undefined)?.signal;
+    const requestId = randomUUID();
+    const organization = this.options.organization ?? initialToken.tenantId;
+    const url = `${this.options.baseUrl.replace(/\/$/, '')}/adminapi/beta/${encodeURIComponent(organization)}/$batch`;
+    const { response, token } = await this.send(url, BATCH_LABEL, signal, initialToken, (current) => ({
+      headers: { ...this.connectionHeaders(current, requestId), prefer: 'odata.continue-on-error' },
+      body: JSON.stringify({
+        requests: items.map((item, index) => ({
+          id: String(index),
+          url: this.invokeCommandUrl(current),
+          method: 'POST',
+          body: JSON.parse(buildInvokeCommandBody(item.cmdlet, item.parameters)) as unknown,
+          headers: this.commandHeaders(item.cmdlet, item.parameters, current),
+        })),
+      }),
+    }));
+    const answers = this.parseBatchResponse(response);
+    const results: BatchItemResult[] = [];
+    for (const [index, item] of items.entries()) {
+      const events: CommandStreamEvent[] = [];
+      const answer = answers.get(String(index));
+      try {
+        if (answer === undefined) {
+          throw new ExopsError(ExopsErrorCode.EXO_SERVICE, `The service answered the $batch without an answer for request ${index} (${item.cmdlet}).`, {
+            remedy: 'Run that command again on its own.',
+          });
+        }
+        for await (const event of this.stream(item, token, answer)) events.push(event);
+        results.push({ events });
+      } catch (error) {
+        results.push({ events, error: isExopsError(error) ? error : toExopsError(error) });
+      }
+    }
+    return results;
+  }
+
+  /** The items of a `$batch` answer (`{"responses":[{id,status,headers,body}]}`) by id, each as the HTTP answer of its call. */
+  private parseBatchResponse(response: HttpResponse): Map<string, HttpResponse> {
+    const broken = (why: string): never => {
+      throw new ExopsError(ExopsErrorCode.EXO_SERVICE, `The service answered the $batch with ${why} (HTTP ${response.status}).`, {
+        remedy: 'A proxy or a broken server sent this answer: run `exo-doctor`, then run the commands without batch.',
+      });
+    };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(response.body).toString('utf8')) as unknown;
+    } catch {
+      return broken('a body that is not JSON');
+    }
+    const responses = (parsed as { responses?: unknown } | null)?.responses;
+    if (!Array.isArray(responses)) return broken('no "responses" array');
+    const answers = new Map<string, HttpResponse>();
+    for (const raw of responses) {
+      const item = (typeof raw === 'object' && raw !== null ? raw : {}) as { id?: unknown; status?: unknown; headers?: unknown; body?: unknown };
+      if ((typeof item.id !== 'string' && typeof item.id !== 'number') || typeof item.status !== 'number') return broken('an item without an id and a status');
+      const headers: Record<string, string> = {};
+      if (typeof item.headers === 'object' && item.headers !== null) {
+        for (const [k, v] of Object.entries(item.headers as Record<string, unknown>)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
+      }
+      const body = item.body === undefined || item.body === null ? '' : typeof item.body === 'string' ? item.body : JSON.stringify(item.body);
+      answers.set(String(item.id), { status: item.status, headers, body: Buffer.from(body, 'utf8'), url: response.url });
+    }
+    return answers;
+  }
+
+  /** The pages of one command; `first` is its first answer when it came in a `$batch`. */
+  private async *stream(invocation: CommandInvocation, initialToken: AccessToken, first: HttpResponse | undefined): AsyncGenerator<CommandStreamEvent> {
     const { cmdlet, parameters, signal } = invocation;
     const body = buildInvokeCommandBody(cmdlet, parameters);
     const requestId = randomUUID();
@@ -148,13 +240,23 @@ export class RestTransport implements CmdletTransport {
     let url: string | undefined = this.invokeCommandUrl(token);
     let pages = 0;
     let received = 0;
+    let given = first;
     const requested = new Set<string>();
     while (url !== undefined) {
       requested.add(url);
       if (signal?.aborted === true) throw abortError(signal);
       let response: HttpResponse;
       try {
-        ({ response, token } = await this.requestPage(url, body, cmdlet, parameters, token, requestId, signal));
+        if (given !== undefined) {
+          response = given;
+          given = undefined;
+          if (response.status < 200 || response.status >= 300) throw parseRestErrorResponse(response, cmdlet);
+        } else {
+          ({ response, token } = await this.send(url, cmdlet, signal, token, (current) => ({
+            headers: { ...this.connectionHeaders(current, requestId), ...this.commandHeaders(cmdlet, parameters, current) },
+            body,
+          })));
+        }
       } catch (error) {
         // Exchange's task errors (an identity not found, a validation failure) are non-terminating in PowerShell: RPS
         // delivers them on the error stream and completes the pipeline, the V3 module writes them with Write-Error.
@@ -252,37 +354,50 @@ export class RestTransport implements CmdletTransport {
     }
   }
 
-  private async requestPage(
+  /** Headers every request of this connection carries; `client-request-id` is shared by a command's pages or a batch. */
+  private connectionHeaders(token: AccessToken, requestId: string): Record<string, string> {
+    return {
+      authorization: buildBearerAuthorizationHeader(token),
+      accept: 'application/json',
+      'accept-charset': 'UTF-8',
+      'content-type': 'application/json',
+      'client-request-id': requestId,
+      'connection-id': this.connectionId,
+      'x-responseformat': this.options.responseFormat ?? 'clixml',
+      'x-serializationlevel': 'Partial',
+      'accept-language': 'en-US',
+      'x-clientmoduleversion': CLIENT_VERSION,
+      'x-clientapplication': 'exops',
+    };
+  }
+
+  /** Headers of one InvokeCommand call: on its own request, or in its `$batch` item. */
+  private commandHeaders(cmdlet: string, parameters: CommandInvocation['parameters'], token: AccessToken): Record<string, string> {
+    const hint = buildRoutingHint(token, parameters, this.options.organization ?? token.tenantId);
+    return {
+      'x-cmdletname': cmdlet,
+      prefer: `odata.maxpagesize=${this.options.pageSize ?? 1000}`,
+      'x-anchormailbox': hint.anchorMailbox,
+      ...(hint.parameterBased ? { 'parameter-based-routing': 'true' } : {}),
+    };
+  }
+
+  /**
+   * POSTs one request with the module's retry rules (reference §2.8): 429 after Retry-After, 503/504 and transient
+   * service errors with backoff, one token renewal on a 401 claims challenge. `build` makes the request for a token.
+   */
+  private async send(
     url: string,
-    body: string,
-    cmdlet: string,
-    parameters: CommandInvocation['parameters'],
-    token: AccessToken,
-    requestId: string,
+    label: string,
     signal: AbortSignal | undefined,
+    initialToken: AccessToken,
+    build: (token: AccessToken) => { headers: Record<string, string>; body: string },
   ): Promise<{ response: HttpResponse; token: AccessToken }> {
     const policy = this.options.retry ?? DEFAULT_RETRY_POLICY;
+    let token = initialToken;
     let renewedForClaims = false;
     for (let attempt = 0; ; attempt += 1) {
-      const organization = this.options.organization ?? token.tenantId;
-      const hint = buildRoutingHint(token, parameters, organization);
-      const headers: Record<string, string> = {
-        authorization: buildBearerAuthorizationHeader(token),
-        accept: 'application/json',
-        'accept-charset': 'UTF-8',
-        'content-type': 'application/json',
-        'x-cmdletname': cmdlet,
-        'client-request-id': requestId,
-        prefer: `odata.maxpagesize=${this.options.pageSize ?? 1000}`,
-        'x-anchormailbox': hint.anchorMailbox,
-        'connection-id': this.connectionId,
-        'x-responseformat': this.options.responseFormat ?? 'clixml',
-        'x-serializationlevel': 'Partial',
-        'accept-language': 'en-US',
-        'x-clientmoduleversion': CLIENT_VERSION,
-        'x-clientapplication': 'exops',
-        ...(hint.parameterBased ? { 'parameter-based-routing': 'true' } : {}),
-      };
+      const { headers, body } = build(token);
       this.options.onRequest?.(url);
       let response: HttpResponse | undefined;
       let failure: unknown;
@@ -305,7 +420,7 @@ export class RestTransport implements CmdletTransport {
           : response !== undefined && (isRetryableStatus(response.status) || (response.status >= 500 && isTransientServiceError(Buffer.from(response.body).toString('utf8'))));
       if (!retryable || attempt >= policy.maxRetries) {
         if (response !== undefined) {
-          const error = parseRestErrorResponse(response, cmdlet);
+          const error = parseRestErrorResponse(response, label);
           if (retryable) {
             throw new ExoCommandError(error.code, { ...error.record, message: `${error.record.message} (Maximum retry count reached: ${attempt + 1} tries.)` }, {
               status: response.status,
