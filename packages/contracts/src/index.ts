@@ -1,5 +1,6 @@
 export { ExopsError, ExopsErrorCode, isExopsError, toExopsError } from './errors.js';
 export type { ExopsErrorOptions } from './errors.js';
+export { createAbortError, sleepUnlessAborted } from './abort.js';
 export { redactText, redactHeaders, REDACTION_MARKER } from './redact.js';
 export {
   CLOUD_ENVIRONMENTS,

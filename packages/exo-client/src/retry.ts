@@ -2,7 +2,8 @@
  * When and how long to wait before repeating a request, after the V3 module (reference §2.8): 1 try + 5 retries,
  * 2 s doubling, `Retry-After` (seconds) honoured on 429, and the service's transient exceptions retried.
  */
-import { ExopsError, ExopsErrorCode } from '@exops/contracts';
+import { createAbortError, sleepUnlessAborted } from '@exops/contracts';
+import type { ExopsError } from '@exops/contracts';
 
 export interface RetryPolicy {
   /** Retries after the first try. */
@@ -47,24 +48,10 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfterHea
 
 /** Waits, or rejects with ABORTED as soon as the signal fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(abortError(signal));
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleepUnlessAborted(ms, signal);
 }
 
 /** The error every cancelled operation raises. */
 export function abortError(signal: AbortSignal | undefined): ExopsError {
-  return new ExopsError(ExopsErrorCode.ABORTED, 'The operation was cancelled.', { cause: signal?.reason });
+  return createAbortError(signal);
 }

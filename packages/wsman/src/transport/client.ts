@@ -3,7 +3,7 @@
  * with the protocol half, POSTs them, and turns every answer into a typed result or a typed ExopsError: SOAP faults
  * whatever the HTTP status, 401/403 as auth errors, 413 as an envelope too large, anything else as HTTP_STATUS.
  */
-import { ExopsError, ExopsErrorCode, redactText, type HttpResponse, type HttpTransport } from '@exops/contracts';
+import { ExopsError, ExopsErrorCode, redactText, type HttpResponse, type HttpTransport, createAbortError, sleepUnlessAborted } from '@exops/contracts';
 import {
   DEFAULT_CONFIGURATION_NAME,
   DEFAULT_MAX_ENVELOPE_SIZE,
@@ -140,11 +140,10 @@ interface CallOptions<K extends WsmanResponseKind> {
 /** The members of WsmanResponse whose kind is K (`enumerate | pull` narrows too). */
 type ResponseOf<K extends WsmanResponseKind> = WsmanResponse & { readonly kind: K };
 
+const WSMAN_OPERATION = 'The WS-Management operation';
+
 function aborted(signal: AbortSignal): ExopsError {
-  return new ExopsError(ExopsErrorCode.ABORTED, 'The WS-Management operation was cancelled.', {
-    remedy: 'Nothing to fix: the operation was cancelled by the caller.',
-    cause: signal.reason,
-  });
+  return createAbortError(signal, WSMAN_OPERATION);
 }
 
 function isSoap(response: HttpResponse): boolean {
@@ -155,22 +154,7 @@ function isSoap(response: HttpResponse): boolean {
   return head.startsWith('<') && /Envelope/.test(head);
 }
 
-const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(aborted(signal));
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      if (signal !== undefined) reject(aborted(signal));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> => sleepUnlessAborted(ms, signal, WSMAN_OPERATION);
 
 /** A WS-Management client for PowerShell remoting (MS-WSMV as MS-PSRP uses it). */
 export class WsmanClient {
