@@ -452,7 +452,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     })
     .command(decodeCommand as never)
     .example(EXAMPLES)
-    .epilogue('Exit codes: 0 ok, 1 the command reported errors, 2 bad input, 3 sign-in, 4 network/TLS/proxy, 5 the service refused, 130 interrupted.\nDocs: https://github.com/exops (README), `exops <command> --help`.')
+    .epilogue('Exit codes: 0 ok, 1 the command reported errors, 2 bad input, 3 sign-in, 4 network/TLS/proxy, 5 the service refused, 130 interrupted.\nHelp on one command: `exops <command> --help`.')
     .demandCommand(1, 'Say what to do: exops connect, exops run <Cmdlet>, exops shell, exops doctor, ... (exops --help).')
     .recommendCommands()
     .strictCommands()
