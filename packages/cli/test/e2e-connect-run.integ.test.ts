@@ -3,13 +3,10 @@
  * every output format and over both transports: the built binary, spawned, against the emulator over HTTPS.
  */
 import { readFile, rm } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '@exops/exo-emulator';
 import type { RunningEmulator } from '@exops/exo-emulator';
-import { createSandbox, describeRun, passwordOf, runCli, startCli, startDeviceCodeApprover } from './e2e-support.js';
+import { createSandbox, describeRun, passwordOf, runCli, startCli, startDeviceCodeApprover, startConnectedSandbox } from './e2e-support.js';
 import type { Sandbox } from './e2e-support.js';
 
 const UPN = 'automation@contoso.com';
@@ -22,12 +19,7 @@ let stateDir: string;
 let box: Sandbox;
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'exops-e2e-run-'));
-  stateDir = path.join(root, 'emulator');
-  emu = await startEmulator({ port: 0, stateDir, writeStateFile: true, mailboxes: 12, deviceCodeIntervalSeconds: 1, tokenLifetimeSeconds: 86_400 });
-  box = await createSandbox(root, stateDir, 'cred');
-  const connected = await runCli(box, ['connect', '--environment', 'Emulator', '--credential', '--upn', UPN], { env: { EXOPS_PASSWORD: passwordOf(emu, UPN) } });
-  if (connected.code !== 0) throw new Error(`connect failed: ${describeRun(connected)}`);
+  ({ root, stateDir, emu, box } = await startConnectedSandbox('exops-e2e-run-', UPN, { mailboxes: 12, deviceCodeIntervalSeconds: 1, tokenLifetimeSeconds: 86_400 }));
 }, 120_000);
 
 afterAll(async () => {

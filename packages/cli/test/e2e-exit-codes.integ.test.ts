@@ -2,13 +2,11 @@
  * The exit codes scripts branch on (src/exit-codes.ts), each produced by the built binary against the emulator:
  * 0 ok, 1 non-terminating cmdlet errors, 2 bad input, 3 sign-in, 4 network, 5 the service refused; and `--help`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '@exops/exo-emulator';
 import type { RunningEmulator } from '@exops/exo-emulator';
-import { createSandbox, describeRun, openSessions, passwordOf, runCli } from './e2e-support.js';
+import { createSandbox, describeRun, openSessions, passwordOf, runCli, startConnectedSandbox } from './e2e-support.js';
 import type { Sandbox } from './e2e-support.js';
 
 const UPN = 'automation@contoso.com';
@@ -20,12 +18,7 @@ let stateDir: string;
 let box: Sandbox;
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'exops-e2e-exit-'));
-  stateDir = path.join(root, 'emulator');
-  emu = await startEmulator({ port: 0, stateDir, writeStateFile: true, mailboxes: 8, tokenLifetimeSeconds: 86_400 });
-  box = await createSandbox(root, stateDir, 'ok');
-  const connected = await runCli(box, ['connect', '--environment', 'Emulator', '--credential', '--upn', UPN], { env: { EXOPS_PASSWORD: passwordOf(emu, UPN) } });
-  if (connected.code !== 0) throw new Error(`connect failed: ${describeRun(connected)}`);
+  ({ root, stateDir, emu, box } = await startConnectedSandbox('exops-e2e-exit-', UPN, { mailboxes: 8, tokenLifetimeSeconds: 86_400 }));
 }, 120_000);
 
 afterAll(async () => {

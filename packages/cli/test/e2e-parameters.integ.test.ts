@@ -3,14 +3,12 @@
  * arrays, hashtables, quoted strings with spaces; the cmdlet catalog (`exops cmdlets`) and what it buys: a
  * did-you-mean and exit code 2 for an unknown cmdlet or a misspelt parameter.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '@exops/exo-emulator';
 import type { RunningEmulator } from '@exops/exo-emulator';
-import { createSandbox, describeRun, passwordOf, runCli } from './e2e-support.js';
-import type { Sandbox } from './e2e-support.js';
+import { describeRun, runCli, startConnectedSandbox } from './e2e-support.js';
+import type { CliExit, Sandbox } from './e2e-support.js';
 
 const UPN = 'automation@contoso.com';
 
@@ -34,12 +32,8 @@ function addresses(row: Record<string, unknown>): string[] {
 }
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'exops-e2e-params-'));
-  const stateDir = path.join(root, 'emulator');
-  emu = await startEmulator({ port: 0, stateDir, writeStateFile: true, mailboxes: 12, tokenLifetimeSeconds: 86_400 });
-  box = await createSandbox(root, stateDir, 'params');
-  const connected = await runCli(box, ['connect', '--environment', 'Emulator', '--credential', '--upn', UPN, '--output', 'json'], { env: { EXOPS_PASSWORD: passwordOf(emu, UPN) } });
-  if (connected.code !== 0) throw new Error(`connect failed: ${describeRun(connected)}`);
+  let connected: CliExit;
+  ({ root, emu, box, connected } = await startConnectedSandbox('exops-e2e-params-', UPN, { mailboxes: 12, tokenLifetimeSeconds: 86_400 }, ['--output', 'json']));
   target = String((JSON.parse(connected.stdout.trim().split('\n')[0]!) as Record<string, unknown>)['PrimarySmtpAddress']);
 }, 120_000);
 

@@ -6,9 +6,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunningEmulator } from '@exops/exo-emulator';
+import { startEmulator } from '@exops/exo-emulator';
+import type { RunningEmulator, StartEmulatorOptions } from '@exops/exo-emulator';
 
 export const CLI = fileURLToPath(new URL('../dist/bin/exops.js', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -162,4 +164,29 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** A running emulator (state file written), a sandbox, and that sandbox signed in with --credential as `upn`. */
+export interface ConnectedSandbox {
+  readonly root: string;
+  readonly stateDir: string;
+  readonly emu: RunningEmulator;
+  readonly box: Sandbox;
+  /** The `exops connect` run, for tests that read its output. */
+  readonly connected: CliExit;
+}
+
+export async function startConnectedSandbox(
+  prefix: string,
+  upn: string,
+  emulatorOptions: Omit<StartEmulatorOptions, 'port' | 'stateDir' | 'writeStateFile'>,
+  connectArgs: readonly string[] = [],
+): Promise<ConnectedSandbox> {
+  const root = await mkdtemp(path.join(tmpdir(), prefix));
+  const stateDir = path.join(root, 'emulator');
+  const emu = await startEmulator({ port: 0, stateDir, writeStateFile: true, ...emulatorOptions });
+  const box = await createSandbox(root, stateDir, 'connected');
+  const connected = await runCli(box, ['connect', '--environment', 'Emulator', '--credential', '--upn', upn, ...connectArgs], { env: { EXOPS_PASSWORD: passwordOf(emu, upn) } });
+  if (connected.code !== 0) throw new Error(`connect failed: ${describeRun(connected)}`);
+  return { root, stateDir, emu, box, connected };
 }
