@@ -9,7 +9,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { chromiumSkipReason, hasChromium, launchChromiumTrusting } from '@exops/test-vectors';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExopsErrorCode, createEmulatorEnvironment, isExopsError } from '@exops/contracts';
 import type { AccessToken, CloudEnvironment, TokenProvider } from '@exops/contracts';
@@ -27,7 +28,6 @@ import {
   parseTokenClaims,
 } from './index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 let emu: RunningEmulator;
 let stateDir: string;
@@ -329,10 +329,9 @@ describe('file token cache', () => {
   });
 });
 
-const hasChromium = existsSync(CHROMIUM);
 const interactiveTitle = hasChromium
   ? 'interactive sign-in driven end to end by headless Chromium'
-  : `interactive sign-in in headless Chromium (SKIPPED: ${CHROMIUM} is not installed; apt-get install -y chromium)`;
+  : `interactive sign-in in headless Chromium (SKIPPED: ${chromiumSkipReason})`;
 
 describe.skipIf(!hasChromium)(interactiveTitle, () => {
   let profile: string;
@@ -340,20 +339,7 @@ describe.skipIf(!hasChromium)(interactiveTitle, () => {
 
   beforeAll(async () => {
     profile = await mkdtemp(join(tmpdir(), 'exops-auth-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // Trust exactly the emulator's TLS key (a pin), instead of ignoring certificate errors.
-        `--ignore-certificate-errors-spki-list=${emu.leafSpkiSha256}`,
-      ],
-    });
+    browser = await launchChromiumTrusting(profile, emu.leafSpkiSha256);
   }, 60_000);
 
   afterAll(async () => {

@@ -125,3 +125,4 @@ export function extractPsrpBlobs(envelope: string): PsrpBlob[] {
 }
 
 export * from './mutations.js';
+export { CHROMIUM_PATH, chromiumSkipReason, hasChromium, launchChromiumTrusting } from './chromium.js';

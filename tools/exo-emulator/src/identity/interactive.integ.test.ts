@@ -1,21 +1,19 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PublicClientApplication } from '@azure/msal-node';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { chromiumSkipReason, hasChromium, launchChromiumTrusting } from '@exops/test-vectors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrustingNetworkModule } from '../test-support/msal-network.js';
 import { startTestEmulator, type TestEmulator } from '../test-support/emulator.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const EXO_CLIENT = 'fb78d390-0c51-40cd-8e17-fdbfab77341b';
 const EXO_SCOPES = ['https://outlook.office365.com/.default'];
 
 const title = hasChromium
   ? 'interactive sign-in in headless Chromium through MSAL acquireTokenInteractive'
-  : `interactive sign-in in headless Chromium (SKIPPED: ${CHROMIUM} is not installed; run apt-get install -y chromium)`;
+  : `interactive sign-in in headless Chromium (SKIPPED: ${chromiumSkipReason})`;
 
 describe.skipIf(!hasChromium)(title, () => {
   let emulator: TestEmulator;
@@ -25,20 +23,7 @@ describe.skipIf(!hasChromium)(title, () => {
   beforeAll(async () => {
     emulator = await startTestEmulator();
     profile = await mkdtemp(join(tmpdir(), 'exo-emulator-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // Trust exactly the emulator's leaf key (a pin), instead of ignoring certificate errors.
-        `--ignore-certificate-errors-spki-list=${emulator.leafSpkiSha256}`,
-      ],
-    });
+    browser = await launchChromiumTrusting(profile, emulator.leafSpkiSha256);
   });
 
   afterAll(async () => {
