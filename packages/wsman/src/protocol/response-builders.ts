@@ -218,22 +218,29 @@ function commandElementXml(c: WsmanCommandInfo): string {
   );
 }
 
+/** The items an Enumerate or Pull response carries: shells, or one shell's commands. */
+interface EnumerationItemsParams {
+  readonly shells?: readonly WsmanShellProperties[] | undefined;
+  readonly commands?: readonly WsmanCommandInfo[] | undefined;
+}
+
+function enumerationItemsXml(params: EnumerationItemsParams): string {
+  return (params.shells ?? []).map(buildShellElementXml).join('') + (params.commands ?? []).map(commandElementXml).join('');
+}
+
 /** EnumerateResponse listing shells or commands (WS-Man optimized enumeration: items inline). */
 export function buildEnumerateResponse(
   ctx: WsmanResponseContext,
-  params: {
-    readonly shells?: readonly WsmanShellProperties[] | undefined;
-    readonly commands?: readonly WsmanCommandInfo[] | undefined;
+  params: EnumerationItemsParams & {
     readonly enumerationContext?: string | undefined;
     /** Default true: every item is in this response. */
     readonly endOfSequence?: boolean | undefined;
   },
 ): WsmanResponseEnvelope {
-  const shells = (params.shells ?? []).map(buildShellElementXml).join('');
-  const commands = (params.commands ?? []).map(commandElementXml).join('');
+  const items = enumerationItemsXml(params);
   const body =
     `<n:EnumerateResponse><n:EnumerationContext>${escapeXml(params.enumerationContext ?? '')}</n:EnumerationContext>` +
-    (shells === '' && commands === '' ? '' : `<w:Items>${shells}${commands}</w:Items>`) +
+    (items === '' ? '' : `<w:Items>${items}</w:Items>`) +
     `${params.endOfSequence === false ? '' : '<w:EndOfSequence/>'}</n:EnumerateResponse>`;
   return respond(ctx, WsmanAction.EnumerateResponse, ['s', 'a', 'n', 'w', 'p'], body);
 }
@@ -241,15 +248,13 @@ export function buildEnumerateResponse(
 /** PullResponse (WS-Enumeration: `n:Items`, `n:EndOfSequence`), continuing an enumeration that had no EndOfSequence. */
 export function buildPullResponse(
   ctx: WsmanResponseContext,
-  params: {
-    readonly shells?: readonly WsmanShellProperties[] | undefined;
-    readonly commands?: readonly WsmanCommandInfo[] | undefined;
+  params: EnumerationItemsParams & {
     /** Required while more items remain. */
     readonly enumerationContext?: string | undefined;
     readonly endOfSequence?: boolean | undefined;
   },
 ): WsmanResponseEnvelope {
-  const items = (params.shells ?? []).map(buildShellElementXml).join('') + (params.commands ?? []).map(commandElementXml).join('');
+  const items = enumerationItemsXml(params);
   const body =
     `<n:PullResponse>${params.enumerationContext === undefined ? '' : `<n:EnumerationContext>${escapeXml(params.enumerationContext)}</n:EnumerationContext>`}` +
     (items === '' ? '' : `<n:Items>${items}</n:Items>`) +
